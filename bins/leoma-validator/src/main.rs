@@ -1,0 +1,2 @@
+//! `leoma-validator` (being written).
+fn main() {}
