@@ -159,7 +159,10 @@ mod tests {
         let bad = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQZ";
         assert!(matches!(
             Hotkey::parse(bad),
-            Err(Error::InvalidSs58 { reason: "checksum mismatch", .. })
+            Err(Error::InvalidSs58 {
+                reason: "checksum mismatch",
+                ..
+            })
         ));
         assert!(Hotkey::parse("").is_err());
         assert!(Hotkey::parse("0OIl").is_err());

@@ -25,6 +25,7 @@ pub mod samples;
 pub mod signature;
 pub mod task;
 pub mod verdict;
+pub mod weights;
 
 pub use error::Error;
 pub use hotkey::Hotkey;

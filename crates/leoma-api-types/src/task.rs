@@ -7,7 +7,9 @@ use std::fmt;
 /// Object keys use its decimal form with no sign and no leading zeros. (v1 discovery may also meet
 /// negative or odd-looking key segments; those are handled as plain `i64` rids by
 /// `leoma-rotation`, not as `TaskId`s.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct TaskId(pub u64);
 
@@ -22,7 +24,11 @@ impl TaskId {
         let canonical = !s.is_empty()
             && s.bytes().all(|b| b.is_ascii_digit())
             && (s == "0" || !s.starts_with('0'));
-        if canonical { s.parse().ok().map(TaskId) } else { None }
+        if canonical {
+            s.parse().ok().map(TaskId)
+        } else {
+            None
+        }
     }
 }
 

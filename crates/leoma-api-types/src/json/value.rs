@@ -207,9 +207,9 @@ impl PyObject {
         self.entries.push((key, value));
     }
 
-    /// Mutable access to a value by position, used by the parser to apply "last duplicate wins".
-    pub(crate) fn value_at_mut(&mut self, index: usize) -> Option<&mut PyValue> {
-        self.entries.get_mut(index).map(|(_, v)| v)
+    /// Wraps entries whose keys are already known to be unique.
+    pub(crate) fn from_unique_entries(entries: Vec<(PyStr, PyValue)>) -> Self {
+        Self { entries }
     }
 
     /// Looks a key up (`d.get(key)`).
@@ -236,7 +236,115 @@ impl PyObject {
     }
 }
 
+impl<K: Into<PyStr>, V: Into<PyValue>> FromIterator<(K, V)> for PyObject {
+    /// Builds like `dict(pairs)`: a repeated key keeps its first position and takes its last value.
+    ///
+    /// Unlike repeated [`PyObject::insert`], this stays `O(n log n)` on large inputs.
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let entries = iter
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        Self {
+            entries: merge_duplicate_keys(entries),
+        }
+    }
+}
+
+/// Above this many entries, duplicate detection sorts indices instead of comparing all pairs.
+const PAIRWISE_LIMIT: usize = 16;
+
+/// The first key that occurs more than once, in sorted-key order (`None` when all keys are unique).
+pub(crate) fn first_duplicate_key(entries: &[(PyStr, PyValue)]) -> Option<&PyStr> {
+    if entries.len() <= PAIRWISE_LIMIT {
+        return entries.iter().enumerate().find_map(|(i, (key, _))| {
+            entries
+                .get(..i)
+                .and_then(|before| before.iter().find(|(k, _)| k == key))
+                .map(|(k, _)| k)
+        });
+    }
+    let order = sorted_indices(entries);
+    order.windows(2).find_map(|pair| match pair {
+        [a, b] => {
+            let (ka, kb) = (&entries.get(*a)?.0, &entries.get(*b)?.0);
+            (ka == kb).then_some(ka)
+        }
+        _ => None,
+    })
+}
+
+/// Entry indices ordered by key; equal keys stay in input order (stable sort).
+fn sorted_indices(entries: &[(PyStr, PyValue)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| match (entries.get(a), entries.get(b)) {
+        (Some((ka, _)), Some((kb, _))) => ka.cmp(kb),
+        _ => Ordering::Equal,
+    });
+    order
+}
+
+/// Applies Python dict semantics to a list of pairs: each repeated key keeps the position of its
+/// first occurrence and the value of its last one.
+pub(crate) fn merge_duplicate_keys(entries: Vec<(PyStr, PyValue)>) -> Vec<(PyStr, PyValue)> {
+    if first_duplicate_key(&entries).is_none() {
+        return entries;
+    }
+    let order = sorted_indices(&entries);
+    // For every index: where its value goes (`Some(first)` for the last of a group, the index
+    // itself for a singleton) or `None` when the entry disappears.
+    let mut value_target: Vec<Option<usize>> = vec![None; entries.len()];
+    let mut keep = vec![false; entries.len()];
+    let mut group_start = 0;
+    while group_start < order.len() {
+        let mut group_end = group_start + 1;
+        while group_end < order.len()
+            && entries.get(order[group_end]).map(|e| &e.0)
+                == entries.get(order[group_start]).map(|e| &e.0)
+        {
+            group_end += 1;
+        }
+        let first = order[group_start];
+        let last = order[group_end - 1];
+        keep[first] = true;
+        value_target[last] = Some(first);
+        group_start = group_end;
+    }
+    let mut keys: Vec<Option<PyStr>> = Vec::with_capacity(entries.len());
+    let mut values: Vec<Option<PyValue>> = vec![None; entries.len()];
+    for (index, (key, value)) in entries.into_iter().enumerate() {
+        keys.push(keep[index].then_some(key));
+        if let Some(target) = value_target[index] {
+            values[target] = Some(value);
+        }
+    }
+    keys.into_iter()
+        .zip(values)
+        .filter_map(|(k, v)| Some((k?, v?)))
+        .collect()
+}
+
 impl PyValue {
+    /// Structural identity as Python's JSON round trip sees it: like `==`, except that floats
+    /// compare by bit pattern (`-0.0` differs from `0.0`) and every NaN equals every other NaN.
+    pub fn is_identical(&self, other: &PyValue) -> bool {
+        match (self, other) {
+            (PyValue::Float(a), PyValue::Float(b)) => {
+                (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
+            }
+            (PyValue::Array(a), PyValue::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.is_identical(y))
+            }
+            (PyValue::Object(a), PyValue::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.is_identical(vb))
+            }
+            _ => self == other,
+        }
+    }
+
     /// Python truthiness: `None`, `False`, `0`, `0.0`, `-0.0`, `""`, `[]` and `{}` are false;
     /// everything else (NaN included) is true.
     pub fn is_truthy(&self) -> bool {
@@ -338,5 +446,63 @@ impl From<Vec<PyValue>> for PyValue {
 impl<T: Into<PyValue>> From<Option<T>> for PyValue {
     fn from(v: Option<T>) -> Self {
         v.map_or(PyValue::Null, Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_distinguishes_signed_zero_and_equates_nans() {
+        let nan = PyValue::Float(f64::NAN);
+        assert!(nan.is_identical(&PyValue::Float(-f64::NAN)));
+        assert_ne!(nan, nan.clone());
+        assert!(!PyValue::Float(0.0).is_identical(&PyValue::Float(-0.0)));
+        assert_eq!(PyValue::Float(0.0), PyValue::Float(-0.0));
+        let list = |f: f64| PyValue::from(vec![PyValue::from(vec![PyValue::Float(f)])]);
+        assert!(list(f64::NAN).is_identical(&list(f64::NAN)));
+        assert!(!list(0.0).is_identical(&list(-0.0)));
+        assert!(!PyValue::from(1i64).is_identical(&PyValue::Float(1.0)));
+    }
+
+    #[test]
+    fn collecting_keeps_first_position_and_last_value() {
+        let object: PyObject = [("b", 1i64), ("a", 2), ("b", 3), ("c", 4), ("a", 5)]
+            .into_iter()
+            .collect();
+        let entries: Vec<(String, PyValue)> = object
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        assert_eq!(
+            entries,
+            vec![
+                ("b".to_owned(), PyValue::from(3i64)),
+                ("a".to_owned(), PyValue::from(5i64)),
+                ("c".to_owned(), PyValue::from(4i64)),
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_detection_on_both_paths() {
+        let small: Vec<(PyStr, PyValue)> = ["x", "y", "x"]
+            .iter()
+            .map(|k| (PyStr::from(*k), PyValue::Null))
+            .collect();
+        assert_eq!(first_duplicate_key(&small), Some(&PyStr::from("x")));
+        let mut large: Vec<(PyStr, PyValue)> = (0..100)
+            .map(|i| (PyStr::from(format!("k{i}")), PyValue::Null))
+            .collect();
+        assert_eq!(first_duplicate_key(&large), None);
+        large.push((PyStr::from("k42"), PyValue::Bool(true)));
+        assert_eq!(first_duplicate_key(&large), Some(&PyStr::from("k42")));
+        let merged = merge_duplicate_keys(large);
+        assert_eq!(merged.len(), 100);
+        assert_eq!(
+            merged.get(42),
+            Some(&(PyStr::from("k42"), PyValue::Bool(true)))
+        );
     }
 }
