@@ -1,1 +1,16 @@
-//! (being written)
+//! # leoma-validator (library half)
+//!
+//! The validator binary's logic, kept out of `main.rs` so that it is testable without a process:
+//!
+//! * [`audit`] — the offline epoch audit behind `leoma-validator score`: from a directory that
+//!   mirrors the validators' buckets, an allowlist file and the epoch's boundary block, recompute
+//!   the window, the aggregates, the ranking, the winner and the weight vector exactly as a
+//!   validator does on chain (SPEC §4–§5), under rules v1 or v2.
+//! * [`logging`] — tracing set-up shared by every subcommand (human or JSON output).
+//!
+//! This crate wires the consensus crates to files; it must never change a consensus rule (those
+//! live in `leoma-rotation` and `leoma-scoring`) and never write anything but its own output.
+
+pub mod audit;
+pub mod logging;
+pub mod score;
