@@ -13,6 +13,7 @@ use std::process::ExitCode;
 mod bench;
 mod ci;
 mod epoch_gen;
+mod prepare;
 mod tidy;
 
 fn main() -> ExitCode {

@@ -1,0 +1,110 @@
+//! Test peers that `cargo xtask ci` installs when they are missing, so that the README's test
+//! command works on a fresh machine: the Python packages the interop tests drive (a venv under
+//! `$LEOMA_TOOLS_DIR`), Debian packages (when running as root with apt), and cargo-installed
+//! servers. Every step is idempotent and does nothing once its tool is in place.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::ci::{cargo_bin, status, tools_dir};
+
+/// Python packages the interop tests drive, pinned (PyPI).
+const PYTHON_PEERS: &[&str] = &["bittensor-wallet==4.1.1"];
+
+/// Debian packages the tests run: `(command that proves it is installed, package)`.
+const DEBIAN_PEERS: &[(&str, &str)] = &[];
+
+/// Crates installed as binaries into `$LEOMA_TOOLS_DIR/bin`: `(binary, install arguments)`.
+const CARGO_PEERS: &[(&str, &[&str])] = &[];
+
+/// Installs whatever is missing.
+pub(crate) fn all() -> Result<()> {
+    debian()?;
+    python()?;
+    cargo_tools()
+}
+
+/// The venv's interpreter.
+pub(crate) fn python_path() -> PathBuf {
+    tools_dir().join("venv/bin/python")
+}
+
+fn python() -> Result<()> {
+    let venv = tools_dir().join("venv");
+    let marker = venv.join("leoma-peers.txt");
+    let wanted = PYTHON_PEERS.join("\n");
+    if python_path().exists()
+        && std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str())
+    {
+        return Ok(());
+    }
+    let host_python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let mut mk = Command::new(&host_python);
+    mk.args(["-m", "venv"]).arg(&venv);
+    status(mk)?;
+    let mut pip = Command::new(python_path());
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ])
+    .args(PYTHON_PEERS);
+    status(pip)?;
+    std::fs::write(&marker, wanted).context("writing the venv marker")
+}
+
+fn debian() -> Result<()> {
+    let missing: Vec<&str> = DEBIAN_PEERS
+        .iter()
+        .filter(|(probe, _)| !on_path(probe))
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !on_path("apt-get") {
+        bail!(
+            "missing test tools; install the Debian packages: {}",
+            missing.join(" ")
+        );
+    }
+    let mut update = Command::new("apt-get");
+    update.args(["update", "-qq"]);
+    status(update)?;
+    let mut install = Command::new("apt-get");
+    install
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(&missing);
+    status(install).with_context(|| {
+        format!(
+            "installing {} (run as root, or install them yourself)",
+            missing.join(" ")
+        )
+    })
+}
+
+fn cargo_tools() -> Result<()> {
+    for (binary, args) in CARGO_PEERS {
+        if tools_dir().join("bin").join(binary).exists() {
+            continue;
+        }
+        let mut install = Command::new(cargo_bin());
+        install
+            .arg("install")
+            .args(*args)
+            .arg("--root")
+            .arg(tools_dir());
+        status(install)?;
+    }
+    Ok(())
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
