@@ -52,6 +52,8 @@ impl WeightRejection {
             "HotKeyNotRegisteredInSubNet" | "HotKeyNotRegisteredInNetwork" => Self::NotRegistered,
             "NotEnoughStakeToSetWeights" => Self::StakeTooLow,
             "CommitRevealEnabled" => Self::CommitRevealEnabled,
+            // The commit-side rate limit (`commit_timelocked_weights`) is the same rule.
+            "CommittingWeightsTooFast" => Self::RateLimit,
             _ => Self::Other {
                 pallet: pallet.to_owned(),
                 error: error.to_owned(),
@@ -121,14 +123,27 @@ pub enum ChainError {
     /// The chain rejected our weights.
     #[error("weights rejected by the chain: {0}")]
     WeightsRejected(WeightRejection),
-    /// Commit-reveal is enabled on the subnet; plain weights cannot be set (CRv4 is a later issue).
-    #[error(
-        "commit-reveal is enabled on subnet {netuid}; timelocked commits are not supported yet"
-    )]
+    /// Commit-reveal is enabled on the subnet, so the chain refuses plain `set_weights`.
+    #[error("commit-reveal is enabled on subnet {netuid}: plain set_weights is refused")]
     CommitRevealEnabled {
         /// The subnet.
         netuid: u16,
     },
+    /// Commit-reveal is on for the subnet but no CRv4 commit can be made (a runtime without the
+    /// epoch-schedule storage, another `CommitRevealWeightsVersion`, tempo 0, or a build
+    /// without the `crv4` feature). Not retryable: the operator must act.
+    #[error(
+        "subnet {netuid} requires commit-reveal weights, but no CRv4 commit can be made: {reason}"
+    )]
+    CommitRevealUnsupported {
+        /// The subnet.
+        netuid: u16,
+        /// What is missing or different.
+        reason: String,
+    },
+    /// Timelock encryption failed or is unavailable.
+    #[error("timelock encryption: {0}")]
+    Timelock(String),
     /// The chain rejected an extrinsic other than weights (for example a commitment).
     #[error("extrinsic rejected by the chain: {pallet}.{error}")]
     Dispatch {

@@ -4,8 +4,8 @@
 //! [`WeightSetter`] and [`CommitmentWriter`] ports; the [`SubtensorChain`] adapter over subxt with
 //! the vendored runtime metadata (spec 393) and its start-up metadata check; the commitment
 //! [`data::Data`] codec and storage-key derivations; sr25519 [`Keypair`]s and Python-Bittensor
-//! compatible [`wallet`]s. Behind `test-utils`: the in-memory [`mem::MemChain`] and the loopback
-//! JSON-RPC node ([`node::LoopbackNode`]) that serves the vendored metadata and SCALE state so the
+//! compatible [`wallet`]s. Behind `test-utils`: the in-memory `mem::MemChain` and the loopback
+//! JSON-RPC node (`node::LoopbackNode`) that serves the vendored metadata and SCALE state so the
 //! real adapter is exercised end to end. Behind `cli`: the shared `wallet show|sign|verify`
 //! subcommands.
 //!
@@ -21,6 +21,7 @@ pub mod ports;
 pub mod rules;
 pub mod storage_keys;
 pub mod subtensor;
+pub mod timelock;
 pub mod types;
 pub mod wallet;
 
@@ -39,7 +40,8 @@ pub use ports::{ChainReader, CommitmentWriter, WeightSetter};
 pub use subtensor::{ChainConfig, SubtensorChain, SubtensorSigner};
 pub use types::{
     At, BlockInfo, Commitment, CommitmentIssue, Commitments, Inclusion, Metagraph, Neuron,
-    RevealedCommitment, RevealedCommitments, RevealedHistory, WeightParams, WeightVector,
+    RevealInclusion, RevealedCommitment, RevealedCommitments, RevealedHistory, WeightParams,
+    WeightVector,
 };
 pub use wallet::Wallet;
 

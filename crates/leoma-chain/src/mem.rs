@@ -3,7 +3,10 @@
 //! It keeps one state snapshot per block so reads at an explicit block see that block's state,
 //! advances blocks on demand, lags finality by a configurable number of blocks, records every
 //! weight submission and enforces the chain-side weight checks (SPEC §2.5) so a validator that
-//! violates them gets the chain's typed rejection. The loopback JSON-RPC node serves this state.
+//! violates them gets the chain's typed rejection. With commit-reveal on, weights arrive as CRv4
+//! commits that the fake holds and reveals on demand with pulses the test supplies (a
+//! [`crate::timelock::TestBeacon`]'s), as it does for timelocked commitments. The loopback
+//! JSON-RPC node serves this state.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,9 +19,10 @@ use crate::data::{Data, Registration};
 use leoma_api_types::weights::max_upscale;
 
 use crate::rules::{WeightCheckContext, check_set_weights};
+use crate::timelock::{Beacon, Crv4State, EpochSchedule, seal_commitment, seal_weights};
 use crate::types::{
-    At, BlockInfo, Commitment, Commitments, Inclusion, Metagraph, Neuron, RevealedCommitments,
-    WeightParams, WeightVector,
+    At, BlockInfo, Commitment, Commitments, Inclusion, Metagraph, Neuron, RevealInclusion,
+    RevealedCommitments, WeightParams, WeightVector,
 };
 use crate::{ChainError, ChainReader, CommitmentWriter, WeightRejection, WeightSetter};
 
@@ -66,6 +70,29 @@ pub struct MemSubnet {
     pub revealed: BTreeMap<Hotkey, Vec<(Vec<u8>, u64)>>,
     /// Stored weight rows by uid (after max-upscale).
     pub weights: BTreeMap<u16, Vec<(u16, u16)>>,
+    /// `LastEpochBlock` (dynamic-tempo epoch schedule).
+    pub last_epoch_block: u64,
+    /// `PendingEpochAt`.
+    pub pending_epoch_at: u64,
+    /// `SubnetEpochIndex`.
+    pub subnet_epoch_index: u64,
+    /// `BlocksSinceLastStep`.
+    pub blocks_since_last_step: u64,
+    /// Unrevealed CRv4 commits, oldest first.
+    pub timelocked_commits: Vec<TimelockedCommit>,
+}
+
+/// A CRv4 commit the fake holds until it is revealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelockedCommit {
+    /// Inclusion block.
+    pub block: u32,
+    /// Committer.
+    pub hotkey: Hotkey,
+    /// The ciphertext.
+    pub commit: Vec<u8>,
+    /// The drand round that opens it.
+    pub reveal_round: u64,
 }
 
 impl Default for MemSubnet {
@@ -82,6 +109,11 @@ impl Default for MemSubnet {
             commitments: BTreeMap::new(),
             revealed: BTreeMap::new(),
             weights: BTreeMap::new(),
+            last_epoch_block: 0,
+            pending_epoch_at: 0,
+            subnet_epoch_index: 0,
+            blocks_since_last_step: 0,
+            timelocked_commits: Vec::new(),
         }
     }
 }
@@ -111,10 +143,51 @@ impl MemSubnet {
 }
 
 /// A snapshot of the whole fake chain at one block.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemState {
     /// Subnets by netuid.
     pub subnets: BTreeMap<u16, MemSubnet>,
+    /// `CommitRevealWeightsVersion` (global; the chain's default is 4).
+    pub commit_reveal_version: u16,
+}
+
+impl Default for MemState {
+    fn default() -> Self {
+        MemState {
+            subnets: BTreeMap::new(),
+            commit_reveal_version: crate::timelock::COMMIT_REVEAL_VERSION,
+        }
+    }
+}
+
+/// A `commit_timelocked_weights` as the fake received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitSubmission {
+    /// Inclusion block (the attempt's block when rejected).
+    pub block: u32,
+    /// Subnet.
+    pub netuid: u16,
+    /// Sender.
+    pub hotkey: Hotkey,
+    /// The ciphertext.
+    pub commit: Vec<u8>,
+    /// The `reveal_round` argument.
+    pub reveal_round: u64,
+    /// The `commit_reveal_version` argument.
+    pub commit_reveal_version: u16,
+    /// The outcome.
+    pub result: Result<(), WeightRejection>,
+}
+
+/// What happened to one commit when the fake revealed it (the chain drops failures silently).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevealOutcome {
+    /// The committer.
+    pub hotkey: Hotkey,
+    /// The round.
+    pub reveal_round: u64,
+    /// The decoded weights, or why the reveal was dropped.
+    pub result: Result<WeightVector, String>,
 }
 
 /// A weight submission as the fake received it.
@@ -137,6 +210,7 @@ struct Inner {
     blocks: Vec<MemState>,
     finality_lag: u32,
     submissions: Vec<WeightSubmission>,
+    commit_submissions: Vec<CommitSubmission>,
 }
 
 /// The in-memory chain. Cheap to share: wrap it in an `Arc`.
@@ -166,6 +240,7 @@ impl MemChain {
                 blocks: vec![MemState::default()],
                 finality_lag: 0,
                 submissions: Vec::new(),
+                commit_submissions: Vec::new(),
             }),
         }
     }
@@ -264,6 +339,153 @@ impl MemChain {
         Ok(best_of(&inner))
     }
 
+    /// Every `commit_timelocked_weights` so far, accepted or not.
+    pub fn commit_submissions(&self) -> Vec<CommitSubmission> {
+        self.lock().commit_submissions.clone()
+    }
+
+    /// Mutates the global head state (for example `commit_reveal_version`).
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut MemState) -> R) -> R {
+        let mut inner = self.lock();
+        match inner.blocks.last_mut() {
+            Some(state) => f(state),
+            None => f(&mut MemState::default()),
+        }
+    }
+
+    /// Applies `commit_timelocked_weights` from `sender` in a new block with the chain's
+    /// commit-time checks: commit-reveal on, registered sender, matching
+    /// `commit_reveal_version`, the commit rate limit and at most 10 unrevealed commits. Sets
+    /// `LastUpdate` (SPEC §2.5). Rejections are recorded and returned (no block is produced).
+    pub fn apply_commit_timelocked_weights(
+        &self,
+        sender: &Hotkey,
+        netuid: u16,
+        commit: &[u8],
+        reveal_round: u64,
+        commit_reveal_version: u16,
+    ) -> Result<BlockInfo, WeightRejection> {
+        let mut inner = self.lock();
+        let next_number = best_of(&inner).number.saturating_add(1);
+        let mut next = inner.blocks.last().cloned().unwrap_or_default();
+        let version = next.commit_reveal_version;
+        let subnet = next.subnets.entry(netuid).or_default();
+        let result = commit_checks(
+            subnet,
+            sender,
+            commit,
+            version,
+            commit_reveal_version,
+            next_number,
+        );
+        if result.is_ok()
+            && let Some(uid) = subnet.uid_of(sender)
+            && let Some(n) = subnet.neurons.get_mut(usize::from(uid))
+        {
+            n.last_update = u64::from(next_number);
+            subnet.timelocked_commits.push(TimelockedCommit {
+                block: next_number,
+                hotkey: sender.clone(),
+                commit: commit.to_vec(),
+                reveal_round,
+            });
+        }
+        inner.commit_submissions.push(CommitSubmission {
+            block: next_number,
+            netuid,
+            hotkey: sender.clone(),
+            commit: commit.to_vec(),
+            reveal_round,
+            commit_reveal_version,
+            result: result.clone(),
+        });
+        result?;
+        inner.blocks.push(next);
+        Ok(best_of(&inner))
+    }
+
+    /// Reveals, in a new block, every held commit of `netuid` whose round `pulse` has a
+    /// signature for, as the chain does: decrypt, decode the payload, require the committer's
+    /// hotkey, run the weight checks (no rate limit) and store the row. Failures are dropped
+    /// (and reported here); commits without a pulse stay held.
+    pub fn reveal_timelocked_weights(
+        &self,
+        netuid: u16,
+        pulse: impl Fn(u64) -> Option<Vec<u8>>,
+    ) -> Vec<RevealOutcome> {
+        let mut inner = self.lock();
+        let next_number = best_of(&inner).number.saturating_add(1);
+        let mut next = inner.blocks.last().cloned().unwrap_or_default();
+        let held = next
+            .subnets
+            .get_mut(&netuid)
+            .map(|s| std::mem::take(&mut s.timelocked_commits))
+            .unwrap_or_default();
+        let mut outcomes = Vec::new();
+        let mut keep = Vec::new();
+        for c in held {
+            let Some(signature) = pulse(c.reveal_round) else {
+                keep.push(c);
+                continue;
+            };
+            let result = open_commit(&c, &signature).and_then(|w| {
+                apply_revealed(&mut next, &c.hotkey, netuid, &w, u64::from(next_number))
+                    .map(|()| w)
+                    .map_err(|r| r.to_string())
+            });
+            outcomes.push(RevealOutcome {
+                hotkey: c.hotkey,
+                reveal_round: c.reveal_round,
+                result,
+            });
+        }
+        next.subnets.entry(netuid).or_default().timelocked_commits = keep;
+        inner.blocks.push(next);
+        outcomes
+    }
+
+    /// Reveals, in a new block, every `TimelockEncrypted` first field of `netuid`'s
+    /// commitments whose round `pulse` has a signature for: the plaintext is appended to the
+    /// hotkey's `RevealedCommitments` history with the reveal block, as the chain does.
+    /// Returns how many were revealed.
+    pub fn reveal_commitments(&self, netuid: u16, pulse: impl Fn(u64) -> Option<Vec<u8>>) -> usize {
+        let mut inner = self.lock();
+        let next_number = best_of(&inner).number.saturating_add(1);
+        let mut next = inner.blocks.last().cloned().unwrap_or_default();
+        let subnet = next.subnets.entry(netuid).or_default();
+        let mut revealed = 0;
+        let mut opened = Vec::new();
+        for (hotkey, raw) in &subnet.commitments {
+            let Ok(reg) = Registration::decode_all(raw) else {
+                continue;
+            };
+            let Some(Data::TimelockEncrypted {
+                encrypted,
+                reveal_round,
+            }) = reg.fields.first()
+            else {
+                continue;
+            };
+            let Some(signature) = pulse(*reveal_round) else {
+                continue;
+            };
+            if let Ok(plain) = crate::timelock::decrypt(encrypted, &signature) {
+                opened.push((hotkey.clone(), plain));
+            }
+        }
+        for (hotkey, plain) in opened {
+            subnet.commitments.remove(&hotkey);
+            subnet
+                .revealed
+                .entry(hotkey)
+                .or_default()
+                .push((plain, u64::from(next_number)));
+            revealed += 1;
+        }
+        inner.blocks.push(next);
+        revealed
+    }
+
     /// Applies `set_commitment` from `sender` in a new block (the sender must hold a uid).
     pub fn apply_set_commitment(
         &self,
@@ -298,6 +520,98 @@ fn best_of(inner: &Inner) -> BlockInfo {
         number: n,
         hash: mem_block_hash(n),
     }
+}
+
+fn commit_checks(
+    subnet: &MemSubnet,
+    sender: &Hotkey,
+    commit: &[u8],
+    chain_version: u16,
+    version: u16,
+    block: u32,
+) -> Result<(), WeightRejection> {
+    let other = |error: &str| WeightRejection::Other {
+        pallet: "SubtensorModule".into(),
+        error: error.into(),
+    };
+    if !subnet.commit_reveal_enabled {
+        return Err(other("CommitRevealDisabled"));
+    }
+    let Some(uid) = subnet.uid_of(sender) else {
+        return Err(WeightRejection::NotRegistered);
+    };
+    if version != chain_version {
+        return Err(other("IncorrectCommitRevealVersion"));
+    }
+    if commit.len() > crate::timelock::MAX_WEIGHTS_COMMIT {
+        return Err(other("TooLong"));
+    }
+    let last = subnet
+        .neurons
+        .get(usize::from(uid))
+        .map_or(0, |n| n.last_update);
+    if last != 0 && u64::from(block).saturating_sub(last) < subnet.weights_set_rate_limit {
+        return Err(WeightRejection::RateLimit);
+    }
+    let unrevealed = subnet
+        .timelocked_commits
+        .iter()
+        .filter(|c| c.hotkey.public_key() == sender.public_key())
+        .count();
+    if unrevealed >= crate::timelock::MAX_UNREVEALED_COMMITS {
+        return Err(other("TooManyUnrevealedCommits"));
+    }
+    Ok(())
+}
+
+fn open_commit(c: &TimelockedCommit, signature: &[u8]) -> Result<WeightVector, String> {
+    use codec::Decode;
+    let plain = crate::timelock::decrypt(&c.commit, signature).map_err(|e| e.to_string())?;
+    let p = crate::timelock::WeightsTlockPayload::decode(&mut plain.as_slice())
+        .map_err(|e| format!("payload does not decode: {e}"))?;
+    if p.hotkey.as_slice() != c.hotkey.public_key().as_slice() {
+        return Err("payload hotkey is not the committer".into());
+    }
+    Ok(WeightVector {
+        uids: p.uids,
+        values: p.values,
+        version_key: p.version_key,
+    })
+}
+
+/// `internal_set_weights` as a reveal runs it: the commit-reveal and rate-limit checks do not
+/// apply, and `LastUpdate` was already set at commit time.
+fn apply_revealed(
+    state: &mut MemState,
+    sender: &Hotkey,
+    netuid: u16,
+    w: &WeightVector,
+    block: u64,
+) -> Result<(), WeightRejection> {
+    let subnet = state.subnets.entry(netuid).or_default();
+    let uid = subnet.uid_of(sender);
+    let neuron = uid.and_then(|u| subnet.neurons.get(usize::from(u)));
+    let ctx = WeightCheckContext {
+        netuid,
+        subnet_n: u16::try_from(subnet.neurons.len()).unwrap_or(u16::MAX),
+        sender_uid: uid,
+        sender_is_owner: subnet.owner_hotkey.as_ref().map(Hotkey::public_key)
+            == Some(sender.public_key()),
+        sender_permit: neuron.is_some_and(|n| n.validator_permit),
+        sender_last_update: 0,
+        current_block: block,
+        version_key: subnet.weights_version_key,
+        rate_limit: 0,
+        commit_reveal_enabled: false,
+        min_allowed_weights: subnet.min_allowed_weights,
+    };
+    check_set_weights(&ctx, &w.uids, &w.values, w.version_key)?;
+    let Some(uid) = uid else {
+        return Err(WeightRejection::NotRegistered);
+    };
+    let row = w.uids.iter().copied().zip(max_upscale(&w.values)).collect();
+    subnet.weights.insert(uid, row);
+    Ok(())
 }
 
 fn apply_weights(
@@ -446,17 +760,58 @@ impl ChainReader for MemChain {
     }
 }
 
-/// A writer bound to one hotkey on a shared [`MemChain`].
+/// A writer bound to one hotkey on a shared [`MemChain`]. Like the live adapter it sets
+/// weights with `set_weights`, or with a CRv4 commit when the subnet has commit-reveal on.
 #[derive(Debug, Clone)]
 pub struct MemWriter {
     chain: Arc<MemChain>,
     hotkey: Hotkey,
+    beacon: Option<Beacon>,
 }
 
 impl MemWriter {
-    /// Signs as `hotkey` on `chain`.
+    /// Signs as `hotkey` on `chain`, sealing timelocked values to drand quicknet.
     pub fn new(chain: Arc<MemChain>, hotkey: Hotkey) -> Self {
-        MemWriter { chain, hotkey }
+        MemWriter {
+            chain,
+            hotkey,
+            beacon: None,
+        }
+    }
+
+    /// Seals timelocked values to `beacon` (a [`crate::timelock::TestBeacon`]'s, so the test
+    /// can produce the pulses that open them).
+    pub fn with_beacon(mut self, beacon: Beacon) -> Self {
+        self.beacon = Some(beacon);
+        self
+    }
+
+    fn beacon(&self) -> Result<Beacon, ChainError> {
+        match &self.beacon {
+            Some(b) => Ok(b.clone()),
+            None => crate::timelock::seal::quicknet(),
+        }
+    }
+
+    fn crv4_state(&self, netuid: u16) -> Result<Crv4State, ChainError> {
+        let head = self.chain.best().number;
+        let state = self
+            .chain
+            .state_at(head)
+            .ok_or(ChainError::BlockNotFound(head))?;
+        let s = state.subnets.get(&netuid).cloned().unwrap_or_default();
+        Ok(Crv4State {
+            version: state.commit_reveal_version,
+            reveal_period_epochs: s.reveal_period_epochs,
+            schedule: Some(EpochSchedule {
+                last_epoch_block: s.last_epoch_block,
+                pending_epoch_at: s.pending_epoch_at,
+                subnet_epoch_index: s.subnet_epoch_index,
+                tempo: s.tempo,
+                blocks_since_last_step: s.blocks_since_last_step,
+                head: u64::from(head),
+            }),
+        })
     }
 }
 
@@ -466,6 +821,31 @@ impl WeightSetter for MemWriter {
         &self.hotkey
     }
     async fn set_weights(&self, netuid: u16, w: &WeightVector) -> Result<Inclusion, ChainError> {
+        let enabled = self
+            .chain
+            .subnet_at(netuid, At::Best)
+            .map(|(_, s)| s.commit_reveal_enabled)?;
+        if enabled {
+            let state = self.crv4_state(netuid)?;
+            let sealed = seal_weights(
+                &self.beacon()?,
+                netuid,
+                &self.hotkey,
+                w,
+                &state,
+                crate::timelock::seal::now().1,
+            )?;
+            return match self.chain.apply_commit_timelocked_weights(
+                &self.hotkey,
+                netuid,
+                &sealed.commit,
+                sealed.reveal_round,
+                sealed.commit_reveal_version,
+            ) {
+                Ok(block) => Ok(Inclusion { block }),
+                Err(r) => Err(ChainError::WeightsRejected(r)),
+            };
+        }
         match self.chain.apply_set_weights(&self.hotkey, netuid, w) {
             Ok(block) => Ok(Inclusion { block }),
             Err(WeightRejection::CommitRevealEnabled) => {
@@ -490,5 +870,30 @@ impl CommitmentWriter for MemWriter {
             .chain
             .apply_set_commitment(&self.hotkey, netuid, vec![field])?;
         Ok(Inclusion { block })
+    }
+
+    async fn set_reveal_commitment(
+        &self,
+        netuid: u16,
+        text: &str,
+        blocks_until_reveal: u64,
+    ) -> Result<RevealInclusion, ChainError> {
+        let field = seal_commitment(
+            &self.beacon()?,
+            text,
+            blocks_until_reveal,
+            crate::timelock::seal::now().0,
+        )?;
+        let reveal_round = match &field {
+            Data::TimelockEncrypted { reveal_round, .. } => *reveal_round,
+            _ => 0,
+        };
+        let block = self
+            .chain
+            .apply_set_commitment(&self.hotkey, netuid, vec![field])?;
+        Ok(RevealInclusion {
+            block,
+            reveal_round,
+        })
     }
 }

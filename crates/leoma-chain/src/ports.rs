@@ -6,8 +6,8 @@ use leoma_api_types::Hotkey;
 
 use crate::ChainError;
 use crate::types::{
-    At, BlockInfo, Commitment, Commitments, Inclusion, Metagraph, RevealedCommitments,
-    WeightParams, WeightVector,
+    At, BlockInfo, Commitment, Commitments, Inclusion, Metagraph, RevealInclusion,
+    RevealedCommitments, WeightParams, WeightVector,
 };
 
 /// Reads Subtensor state (SPEC §2.2).
@@ -50,9 +50,11 @@ pub trait ChainReader: Send + Sync {
 pub trait WeightSetter: Send + Sync {
     /// The hotkey that signs.
     fn hotkey(&self) -> &Hotkey;
-    /// `SubtensorModule.set_weights` with already max-upscaled values; returns the inclusion
-    /// block or the chain's typed rejection. With commit-reveal on the subnet this returns
-    /// [`ChainError::CommitRevealEnabled`] without submitting.
+    /// Sets already max-upscaled weights the way the subnet requires; returns the inclusion
+    /// block or the chain's typed rejection. With `CommitRevealWeightsEnabled` off this is
+    /// `SubtensorModule.set_weights`; with it on, a CRv4 `commit_timelocked_weights` of the same
+    /// vector, sealed to the drand round of its reveal (SPEC §2.6), or
+    /// [`ChainError::CommitRevealUnsupported`] naming why no commit can be made.
     async fn set_weights(
         &self,
         netuid: u16,
@@ -60,11 +62,28 @@ pub trait WeightSetter: Send + Sync {
     ) -> Result<Inclusion, ChainError>;
 }
 
-/// Writes a plain commitment (`Commitments.set_commitment` with one `Raw*`/`BigRaw` field).
+/// Writes commitments (`Commitments.set_commitment` with one field).
 #[async_trait]
 pub trait CommitmentWriter: Send + Sync {
     /// The hotkey that signs.
     fn hotkey(&self) -> &Hotkey;
-    /// Commits `text` (≤ 512 bytes) on `netuid`; returns the inclusion block.
+    /// Commits `text` (≤ 512 bytes) as a plain `Raw*`/`BigRaw` field on `netuid`; returns the
+    /// inclusion block.
     async fn set_commitment(&self, netuid: u16, text: &str) -> Result<Inclusion, ChainError>;
+    /// Commits `text` as a `TimelockEncrypted` field that the chain itself reveals into
+    /// `RevealedCommitments` once the drand pulse of its round is on chain, about
+    /// `blocks_until_reveal` blocks from now (SPEC §2.4). One attempt; the caller retries.
+    ///
+    /// The default refuses: writers that cannot timelock (builds without `crv4`) keep it.
+    async fn set_reveal_commitment(
+        &self,
+        netuid: u16,
+        text: &str,
+        blocks_until_reveal: u64,
+    ) -> Result<RevealInclusion, ChainError> {
+        let _ = (netuid, text, blocks_until_reveal);
+        Err(ChainError::Timelock(
+            "this commitment writer cannot timelock (built without the `crv4` feature)".into(),
+        ))
+    }
 }

@@ -166,6 +166,15 @@ pub struct Inclusion {
     pub block: BlockInfo,
 }
 
+/// Where a reveal commitment was included and when the chain will reveal it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevealInclusion {
+    /// The block that includes the commitment.
+    pub block: BlockInfo,
+    /// The drand quicknet round whose pulse opens it.
+    pub reveal_round: u64,
+}
+
 /// A weight vector as submitted: parallel uids and (already max-upscaled) values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WeightVector {

@@ -3,8 +3,9 @@
 //!
 //! It speaks the legacy RPC surface subxt's `LegacyBackend` uses, serves the vendored metadata,
 //! answers storage, `state_call` runtime APIs and block queries from a shared [`MemChain`], and
-//! applies submitted `set_weights` / `set_commitment` extrinsics to it (with the chain-side
-//! checks), reporting the outcome in `System.Events` exactly as a node would. Tests and the
+//! applies submitted `set_weights` / `commit_timelocked_weights` / `set_commitment` extrinsics
+//! to it (with the chain-side checks), reporting the outcome in `System.Events` exactly as a
+//! node would. Tests and the
 //! binaries' end-to-end tests point the real [`crate::SubtensorChain`] at [`LoopbackNode::url`].
 
 mod rpc;
@@ -49,9 +50,12 @@ impl std::fmt::Debug for LoopbackNode {
 }
 
 impl LoopbackNode {
-    /// Starts a node on a free loopback port serving `chain` with the vendored metadata.
+    /// Starts a node on a free loopback port serving `chain` with the vendored metadata plus the
+    /// dynamic-tempo epoch-schedule storage ([`metadata_with_epoch_schedule`]), like a current
+    /// runtime.
     pub async fn start(chain: Arc<MemChain>) -> Result<Self, ChainError> {
-        Self::start_with(chain, crate::VENDORED_METADATA.to_vec(), "127.0.0.1:0").await
+        let metadata = metadata_with_epoch_schedule(crate::VENDORED_METADATA)?;
+        Self::start_with(chain, metadata, "127.0.0.1:0").await
     }
 
     /// Starts a node on `addr` (for example the port of a stopped node, to test reconnection)
@@ -126,4 +130,41 @@ pub fn metadata_without(names: &[&str]) -> Vec<u8> {
         }
     }
     bytes
+}
+
+/// `metadata` (SCALE `RuntimeMetadataPrefixed`, V16) with the dynamic-tempo epoch-schedule
+/// storage items `LastEpochBlock`, `PendingEpochAt` and `SubnetEpochIndex` added to
+/// `SubtensorModule` (each `Identity(netuid) → u64`, shaped like `BlocksSinceLastStep`), as
+/// runtimes from spec 423 have them. The vendored spec-393 metadata predates them.
+pub fn metadata_with_epoch_schedule(metadata: &[u8]) -> Result<Vec<u8>, ChainError> {
+    use codec::{Decode, Encode};
+    use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
+    let bad = |reason: &str| ChainError::decode("metadata to extend", reason);
+    let mut prefixed = RuntimeMetadataPrefixed::decode(&mut &metadata[..])
+        .map_err(|e| ChainError::decode("metadata to extend", e))?;
+    let RuntimeMetadata::V16(md) = &mut prefixed.1 else {
+        return Err(bad("not V16 metadata"));
+    };
+    let storage = md
+        .pallets
+        .iter_mut()
+        .find(|p| p.name == "SubtensorModule")
+        .and_then(|p| p.storage.as_mut())
+        .ok_or_else(|| bad("no SubtensorModule storage"))?;
+    let template = storage
+        .entries
+        .iter()
+        .find(|e| e.name == "BlocksSinceLastStep")
+        .cloned()
+        .ok_or_else(|| bad("no SubtensorModule.BlocksSinceLastStep"))?;
+    for name in ["LastEpochBlock", "PendingEpochAt", "SubnetEpochIndex"] {
+        if storage.entries.iter().any(|e| e.name == name) {
+            continue;
+        }
+        let mut entry = template.clone();
+        entry.name = name.to_owned();
+        entry.docs = Vec::new();
+        storage.entries.push(entry);
+    }
+    Ok(prefixed.encode())
 }

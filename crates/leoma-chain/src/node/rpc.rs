@@ -132,6 +132,27 @@ impl NodeCtx {
                         .map(|b| b.number)
                         .map_err(|r| ("SubtensorModule".to_owned(), r.chain_name().to_owned()))
                 }
+                ("SubtensorModule", "commit_timelocked_weights") => {
+                    let (netuid, commit, reveal_round, version) =
+                        <(u16, Vec<u8>, u64, u16)>::decode(input).map_err(|_| err("bad args"))?;
+                    self.chain
+                        .apply_commit_timelocked_weights(
+                            &sender,
+                            netuid,
+                            &commit,
+                            reveal_round,
+                            version,
+                        )
+                        .map(|b| b.number)
+                        .map_err(|r| match r {
+                            crate::WeightRejection::Other { pallet, error } => (pallet, error),
+                            crate::WeightRejection::RateLimit => (
+                                "SubtensorModule".to_owned(),
+                                "CommittingWeightsTooFast".to_owned(),
+                            ),
+                            r => ("SubtensorModule".to_owned(), r.chain_name().to_owned()),
+                        })
+                }
                 ("Commitments", "set_commitment") => {
                     let netuid = u16::decode(input).map_err(|_| err("bad args"))?;
                     let fields = decode_fields(input).map_err(|e| err(e.to_string()))?;

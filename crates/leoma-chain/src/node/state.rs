@@ -18,6 +18,10 @@ pub(crate) fn storage_map(state: &MemState, events: Option<&[u8]>) -> BTreeMap<V
     for (netuid, s) in &state.subnets {
         subnet_storage(&mut m, *netuid, s);
     }
+    m.insert(
+        keys::item_prefix("SubtensorModule", "CommitRevealWeightsVersion"),
+        state.commit_reveal_version.encode(),
+    );
     if let Some(ev) = events {
         m.insert(keys::item_prefix("System", "Events"), ev.to_vec());
     }
@@ -39,6 +43,13 @@ fn subnet_storage(m: &mut BTreeMap<Vec<u8>, Vec<u8>>, netuid: u16, s: &MemSubnet
     );
     m.insert(item("Tempo"), s.tempo.encode());
     m.insert(item("MinAllowedWeights"), s.min_allowed_weights.encode());
+    m.insert(item("LastEpochBlock"), s.last_epoch_block.encode());
+    m.insert(item("PendingEpochAt"), s.pending_epoch_at.encode());
+    m.insert(item("SubnetEpochIndex"), s.subnet_epoch_index.encode());
+    m.insert(
+        item("BlocksSinceLastStep"),
+        s.blocks_since_last_step.encode(),
+    );
     m.insert(
         keys::reveal_period_epochs(netuid),
         s.reveal_period_epochs.encode(),

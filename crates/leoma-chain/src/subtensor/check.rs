@@ -17,6 +17,7 @@ pub const STORAGE_ITEMS: &[(&str, &str)] = &[
     ("SubtensorModule", "LastUpdate"),
     ("SubtensorModule", "Tempo"),
     ("SubtensorModule", "RevealPeriodEpochs"),
+    ("SubtensorModule", "CommitRevealWeightsVersion"),
     ("Commitments", "CommitmentOf"),
     ("Commitments", "RevealedCommitments"),
 ];
@@ -24,7 +25,17 @@ pub const STORAGE_ITEMS: &[(&str, &str)] = &[
 /// Calls submitted, as `(pallet, call)`.
 pub const CALLS: &[(&str, &str)] = &[
     ("SubtensorModule", "set_weights"),
+    ("SubtensorModule", "commit_timelocked_weights"),
     ("Commitments", "set_commitment"),
+];
+
+/// The dynamic-tempo epoch schedule (spec >= 423) CRv4 reveal rounds are computed from. Not
+/// required at start-up: without it only commit-reveal subnets are refused (SPEC §2.6.1).
+pub const EPOCH_SCHEDULE_ITEMS: &[(&str, &str)] = &[
+    ("SubtensorModule", "LastEpochBlock"),
+    ("SubtensorModule", "PendingEpochAt"),
+    ("SubtensorModule", "SubnetEpochIndex"),
+    ("SubtensorModule", "BlocksSinceLastStep"),
 ];
 
 /// Runtime APIs called, as `(trait, method)`.
@@ -76,6 +87,17 @@ pub(crate) fn missing_items(metadata: &Metadata) -> Vec<String> {
         }
     }
     missing
+}
+
+/// Whether the metadata has every [`EPOCH_SCHEDULE_ITEMS`] storage item.
+#[cfg(feature = "crv4")]
+pub(crate) fn has_epoch_schedule(metadata: &Metadata) -> bool {
+    EPOCH_SCHEDULE_ITEMS.iter().all(|(pallet, item)| {
+        metadata
+            .pallet_by_name(pallet)
+            .and_then(|p| p.storage().and_then(|s| s.entry_by_name(item)))
+            .is_some()
+    })
 }
 
 /// Fails with [`ChainError::MissingMetadata`] naming every missing item.

@@ -4,6 +4,8 @@
 //! reconnects (reads retry once at once); each (re)connection re-runs the metadata check.
 
 pub mod check;
+#[cfg(feature = "crv4")]
+mod commit_reveal;
 mod reads;
 mod writes;
 
@@ -20,7 +22,9 @@ use tokio::sync::Mutex;
 use crate::types::{At, BlockInfo};
 use crate::{ChainError, Keypair};
 
-pub use writes::{commitment_call_data, set_weights_call_data};
+#[cfg(feature = "crv4")]
+pub use commit_reveal::commit_timelocked_weights_call_data;
+pub use writes::{commitment_call_data, commitment_field_call_data, set_weights_call_data};
 
 type Cfg = SubstrateConfig;
 type AtBlock = OnlineClientAtBlock<Cfg>;
@@ -94,6 +98,8 @@ impl SubtensorChain {
         SubtensorSigner {
             chain: self.clone(),
             key,
+            #[cfg(feature = "crv4")]
+            beacon: None,
         }
     }
 
@@ -147,6 +153,26 @@ impl SubtensorChain {
 pub struct SubtensorSigner {
     chain: SubtensorChain,
     key: Keypair,
+    /// The beacon timelocked values are sealed to; `None` is drand quicknet.
+    #[cfg(feature = "crv4")]
+    beacon: Option<crate::timelock::Beacon>,
+}
+
+#[cfg(feature = "crv4")]
+impl SubtensorSigner {
+    /// Seals timelocked values to `beacon` instead of drand quicknet (tests that must open
+    /// what they committed; production keeps quicknet, the only beacon the chain reveals with).
+    pub fn with_beacon(mut self, beacon: crate::timelock::Beacon) -> Self {
+        self.beacon = Some(beacon);
+        self
+    }
+
+    fn beacon(&self) -> Result<crate::timelock::Beacon, ChainError> {
+        match &self.beacon {
+            Some(b) => Ok(b.clone()),
+            None => crate::timelock::seal::quicknet(),
+        }
+    }
 }
 
 async fn connect(endpoint: &str) -> Result<Conn, ChainError> {

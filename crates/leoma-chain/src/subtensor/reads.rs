@@ -69,7 +69,12 @@ where
 }
 
 /// Fetches a value that has a storage default (a missing value is a decode error).
-async fn fetch_req<K, V>(at: &AtBlock, pallet: &str, item: &str, keys: K) -> Result<V, ChainError>
+pub(super) async fn fetch_req<K, V>(
+    at: &AtBlock,
+    pallet: &str,
+    item: &str,
+    keys: K,
+) -> Result<V, ChainError>
 where
     K: IntoEncodableValues + IntoDecodableValues,
     V: DecodeAsType,
@@ -102,6 +107,12 @@ async fn iter_commitments(
         out.push((hotkey, entry.value().bytes().to_vec()));
     }
     Ok(out)
+}
+
+/// The number of the block `at` is pinned to.
+#[cfg(feature = "crv4")]
+pub(super) fn u64_of(at: &AtBlock) -> u64 {
+    at.block_number()
 }
 
 fn hotkey(public: [u8; 32]) -> Hotkey {

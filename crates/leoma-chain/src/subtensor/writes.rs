@@ -14,10 +14,12 @@ use subxt::tx::TransactionStatus;
 use super::check::vendored_metadata;
 use super::{At, AtBlock, SubtensorSigner, at_block, block_info, with_timeout};
 use crate::data::{Data, encode_fields};
+#[cfg(feature = "crv4")]
+use crate::types::RevealInclusion;
 use crate::types::{Inclusion, WeightVector};
 use crate::{ChainError, CommitmentWriter, WeightRejection, WeightSetter};
 
-fn call_prefix(md: &Metadata, pallet: &str, call: &str) -> Result<[u8; 2], ChainError> {
+pub(super) fn call_prefix(md: &Metadata, pallet: &str, call: &str) -> Result<[u8; 2], ChainError> {
     let missing = || ChainError::MissingMetadata {
         missing: vec![format!("call {pallet}.{call}")],
     };
@@ -40,10 +42,28 @@ fn set_commitment_bytes(md: &Metadata, netuid: u16, text: &str) -> Result<Vec<u8
         what: "commitment",
         reason: e.to_string(),
     })?;
+    set_commitment_field_bytes(md, netuid, &field)
+}
+
+fn set_commitment_field_bytes(
+    md: &Metadata,
+    netuid: u16,
+    field: &Data,
+) -> Result<Vec<u8>, ChainError> {
     let mut out = call_prefix(md, "Commitments", "set_commitment")?.to_vec();
     netuid.encode_to(&mut out);
-    out.extend(encode_fields(&[field]));
+    out.extend(encode_fields(std::slice::from_ref(field)));
     Ok(out)
+}
+
+/// The `set_commitment` call data for one arbitrary field (for example `TimelockEncrypted`)
+/// under the vendored metadata.
+pub fn commitment_field_call_data(netuid: u16, field: &Data) -> Result<Vec<u8>, ChainError> {
+    field.validate().map_err(|e| ChainError::InvalidInput {
+        what: "commitment",
+        reason: e.to_string(),
+    })?;
+    set_commitment_field_bytes(&vendored_metadata()?, netuid, field)
 }
 
 /// The `set_weights` call data under the vendored metadata (golden tests, tooling).
@@ -143,13 +163,13 @@ impl WeightSetter for SubtensorSigner {
         let params =
             crate::ChainReader::weight_params(&self.chain, netuid, self.key.hotkey(), At::Best)
                 .await?;
-        if params.commit_reveal_enabled {
-            return Err(ChainError::CommitRevealEnabled { netuid });
-        }
-        match self
-            .submit("set_weights", |md| set_weights_bytes(md, netuid, w))
-            .await?
-        {
+        let outcome = if params.commit_reveal_enabled {
+            self.commit_weights(netuid, w).await?
+        } else {
+            self.submit("set_weights", |md| set_weights_bytes(md, netuid, w))
+                .await?
+        };
+        match outcome {
             Ok(inclusion) => Ok(inclusion),
             Err((pallet, error)) => match WeightRejection::from_error_name(&pallet, &error) {
                 WeightRejection::CommitRevealEnabled => {
@@ -158,6 +178,56 @@ impl WeightSetter for SubtensorSigner {
                 r => Err(ChainError::WeightsRejected(r)),
             },
         }
+    }
+}
+
+impl SubtensorSigner {
+    /// The CRv4 path of `set_weights`: reads the commit-reveal state at the head, seals the
+    /// vector to its reveal round and submits `commit_timelocked_weights`.
+    #[cfg(feature = "crv4")]
+    async fn commit_weights(
+        &self,
+        netuid: u16,
+        w: &WeightVector,
+    ) -> Result<Result<Inclusion, (String, String)>, ChainError> {
+        let state = self
+            .chain
+            .run("commit_reveal_state", true, |c| async move {
+                let at = at_block(&c, At::Best).await?;
+                super::commit_reveal::crv4_state(&at, netuid).await
+            })
+            .await?;
+        let beacon = self.beacon()?;
+        let sealed = crate::timelock::seal_weights(
+            &beacon,
+            netuid,
+            self.key.hotkey(),
+            w,
+            &state,
+            crate::timelock::seal::now().1,
+        )?;
+        tracing::info!(
+            netuid,
+            reveal_round = sealed.reveal_round,
+            bytes = sealed.commit.len(),
+            "committing timelocked weights (CRv4)"
+        );
+        self.submit("commit_timelocked_weights", |md| {
+            super::commit_reveal::commit_bytes(md, netuid, &sealed)
+        })
+        .await
+    }
+
+    #[cfg(not(feature = "crv4"))]
+    async fn commit_weights(
+        &self,
+        netuid: u16,
+        _w: &WeightVector,
+    ) -> Result<Result<Inclusion, (String, String)>, ChainError> {
+        Err(ChainError::CommitRevealUnsupported {
+            netuid,
+            reason: "this build lacks the `crv4` feature".into(),
+        })
     }
 }
 
@@ -175,6 +245,37 @@ impl CommitmentWriter for SubtensorSigner {
             .await?
         {
             Ok(inclusion) => Ok(inclusion),
+            Err((pallet, error)) => Err(ChainError::Dispatch { pallet, error }),
+        }
+    }
+
+    #[cfg(feature = "crv4")]
+    async fn set_reveal_commitment(
+        &self,
+        netuid: u16,
+        text: &str,
+        blocks_until_reveal: u64,
+    ) -> Result<RevealInclusion, ChainError> {
+        let field = crate::timelock::seal_commitment(
+            &self.beacon()?,
+            text,
+            blocks_until_reveal,
+            crate::timelock::seal::now().0,
+        )?;
+        let reveal_round = match &field {
+            Data::TimelockEncrypted { reveal_round, .. } => *reveal_round,
+            _ => 0,
+        };
+        match self
+            .submit("set_commitment", |md| {
+                set_commitment_field_bytes(md, netuid, &field)
+            })
+            .await?
+        {
+            Ok(inclusion) => Ok(RevealInclusion {
+                block: inclusion.block,
+                reveal_round,
+            }),
             Err((pallet, error)) => Err(ChainError::Dispatch { pallet, error }),
         }
     }

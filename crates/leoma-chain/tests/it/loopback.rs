@@ -292,17 +292,18 @@ async fn set_weights_end_to_end_with_typed_rejections() {
     f.mem
         .with_subnet(NETUID, |s| s.commit_reveal_enabled = true);
     f.mem.advance(1);
+    // With commit-reveal on the same call becomes a CRv4 commit (tests/it/commit_reveal.rs
+    // covers it in depth): no plain set_weights reaches the chain.
     let before = f.mem.submissions().len();
-    let e = setter.set_weights(NETUID, &w).await.unwrap_err();
-    assert!(
-        matches!(e, ChainError::CommitRevealEnabled { netuid: NETUID }),
-        "{e}"
-    );
+    let r = setter.set_weights(NETUID, &w).await;
     assert_eq!(
         f.mem.submissions().len(),
         before,
-        "nothing submitted with commit-reveal on"
+        "no plain set_weights with commit-reveal on"
     );
+    let commits = f.mem.commit_submissions();
+    assert_eq!(commits.len(), 1, "{r:?}");
+    assert_eq!(commits[0].commit_reveal_version, 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,9 @@
 // Test helpers outside #[test] functions fail loudly by design.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod commit_reveal;
 mod golden;
 mod loopback;
 mod memchain;
 mod python;
+mod timelock;
