@@ -1,9 +1,31 @@
 //! # leoma-eval
 //!
-//! Will own the evaluation of miner videos (SPEC §7.5–§8): the `Describer` and `Judge` ports with
-//! the Gemini REST adapter, judge-output parsing and normalisation, the `VideoProbe` port over
-//! ffprobe/ffmpeg, video acceptance checks and near-copy detection.
+//! Evaluation of miner videos (SPEC §7.5–§8):
 //!
-//! It must never decide which miners are sampled or how verdicts are aggregated.
+//! * [`video`]: the [`VideoProbe`] port with the ffprobe/ffmpeg adapter [`FfmpegProbe`], the
+//!   acceptance rules as typed [`VideoRejection`]s, near-copy detection (§7.6), frozen-video
+//!   detection and the measurements (first-frame PSNR/SSIM, flicker, motion) that go into
+//!   artifacts; [`VideoAssessor`] runs them in order.
+//! * [`judge`]: the [`Judge`] and [`Describer`] ports, reply parsing and normalisation exactly
+//!   as §8.3–§8.4 define them, the Gemini REST adapter [`GeminiHttp`] and the offline
+//!   [`LocalJudge`].
 //!
-//! Status: not implemented yet; this crate is an empty skeleton.
+//! It must never decide which miners are sampled or how verdicts are aggregated. Thresholds are
+//! plain settings structs filled by the binary; this crate reads no environment.
+
+pub mod error;
+pub mod judge;
+pub mod video;
+
+pub use error::EvalError;
+pub use judge::gemini::{CallSettings, GeminiConfig, GeminiHttp, MediaResolution};
+pub use judge::local::{LocalJudge, LocalJudgeSettings};
+pub use judge::parse::{PassRule, Unparseable, clamp_score, parse_reply, strip_fences};
+pub use judge::result::{AspectScores, JudgeResult};
+pub use judge::retry::RetryPolicy;
+pub use judge::{Describer, Description, Judge, JudgeOutcome, JudgeRequest};
+pub use video::accept::{FROZEN_VIDEO, RejectionCode, VideoRejection};
+pub use video::assess::{Assessment, SourceMedia, VideoAssessor};
+pub use video::ffmpeg::FfmpegProbe;
+pub use video::settings::{AssessSettings, FrozenSettings, NearCopySettings, VideoLimits};
+pub use video::{GrayFrame, VideoInfo, VideoMetrics, VideoProbe};

@@ -1,9 +1,9 @@
 //! # leoma-sampler
 //!
-//! Will own the validator's sampling turn (SPEC §7) and the miner roster validation (SPEC §6):
-//! source selection, clip and first frame, miner calls through the `MinerEndpoint` port, the
-//! Chutes and HuggingFace ports, verdict entries, uploads to the own bucket and dual reports.
+//! Owns the validator's miner roster validation (SPEC §6, [`roster`]): commitment rules, the
+//! Chutes and HuggingFace ports with their HTTP adapters and caches, duplicate-model detection
+//! and the miner report entries. The sampling turn (SPEC §7) will live here too.
 //!
 //! It must never set weights and never write to a peer's bucket.
-//!
-//! Status: not implemented yet; this crate is an empty skeleton.
+
+pub mod roster;

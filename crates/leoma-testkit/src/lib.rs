@@ -1,9 +1,22 @@
 //! # leoma-testkit
 //!
-//! Will own the wire-faithful fakes used by tests and by `leoma-validator devnet`: local HTTP
-//! servers speaking the Gemini, Chutes and HuggingFace formats, a scripted Subtensor JSON-RPC node,
-//! synthetic videos and scenario builders.
+//! Wire-faithful fakes for tests and `leoma-validator devnet`: local HTTP servers on
+//! `127.0.0.1:0` speaking the Gemini (generateContent and the resumable File API upload), Chutes
+//! (chute info, `/generate` returning MP4 bytes) and HuggingFace Hub (model revision info and
+//! its error headers) formats, each scriptable per test (slow, 5xx, malformed, cold chute, wrong
+//! revision); ffmpeg helpers that make test videos; and roster scenario builders on
+//! `leoma_chain::mem::MemChain`.
 //!
 //! It must never be a dependency of production code paths other than the `devnet` command.
-//!
-//! Status: not implemented yet; this crate is an empty skeleton.
+
+pub mod chutes;
+pub mod gemini;
+pub mod hf;
+pub mod roster;
+pub mod server;
+pub mod video;
+
+pub use chutes::{ChuteScript, FakeChutes, GenerateScript};
+pub use gemini::{FakeGemini, GeminiReply};
+pub use hf::{FakeHub, HubScript, Sibling};
+pub use server::FakeServer;
