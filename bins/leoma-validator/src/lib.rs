@@ -6,11 +6,14 @@
 //!   mirrors the validators' buckets, an allowlist file and the epoch's boundary block, recompute
 //!   the window, the aggregates, the ranking, the winner and the weight vector exactly as a
 //!   validator does on chain (SPEC §4–§5), under rules v1 or v2.
+//! * [`weights`] — the live weight epoch behind `leoma-validator weights`: the same procedure
+//!   over the peers' real buckets, then winner-take-all weights on chain, once per epoch.
 //! * [`logging`] — tracing set-up shared by every subcommand (human or JSON output).
 //!
 //! This crate wires the consensus crates to files; it must never change a consensus rule (those
-//! live in `leoma-rotation` and `leoma-scoring`) and never write anything but its own output.
+//! live in `leoma-rotation` and `leoma-scoring`) and never write anything but its own output and state files.
 
 pub mod audit;
 pub mod logging;
 pub mod score;
+pub mod weights;

@@ -34,6 +34,9 @@ enum Command {
     /// Audit one epoch offline: recompute the window, ranking, winner and weights from a
     /// directory mirroring the validators' buckets. Prints one JSON document on stdout.
     Score(leoma_validator::score::ScoreArgs),
+    /// Run the weight epoch alone: at each epoch boundary, score the peers' verdict files and
+    /// set winner-take-all weights. `--once --epoch-block N --dry-run` prints the epoch's JSON.
+    Weights(Box<leoma_validator::weights::WeightsArgs>),
     /// Wallet utilities: show the hotkey, sign and verify messages.
     Wallet {
         #[command(flatten)]
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
     logging::init(cli.log_format, &cli.log_level);
     match cli.command {
         Command::Score(args) => ExitCode::from(leoma_validator::score::run(args)),
+        Command::Weights(args) => ExitCode::from(leoma_validator::weights::run(*args)),
         Command::Wallet { wallet, command } => ExitCode::from(leoma_chain::cli::execute(
             &wallet,
             &command,

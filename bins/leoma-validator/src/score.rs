@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::audit::{self, AuditRequest, MinerTable, Rules, V1Config};
+use crate::audit::{self, AuditRequest, MinerTable, RetryPolicy, Rules, V1Config};
 
 /// Flags of `leoma-validator score`.
 #[derive(Debug, clap::Args)]
@@ -36,7 +36,7 @@ pub struct ScoreArgs {
     /// v1 only: `SCORER_MAX_LOOKBACK_BLOCKS` (0 disables the floor).
     #[arg(long, env = "SCORER_MAX_LOOKBACK_BLOCKS", default_value_t = 30_000)]
     pub max_lookback_blocks: i64,
-    /// Worker threads for reading files (default: available cores).
+    /// Worker threads and files read at once (default: available cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -66,7 +66,6 @@ pub fn run(args: ScoreArgs) -> u8 {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let req = AuditRequest {
-        dir: args.dir,
         allowlist,
         commitment: args.commitment,
         epoch_block: args.epoch_block,
@@ -79,9 +78,21 @@ pub fn run(args: ScoreArgs) -> u8 {
             ..V1Config::default()
         },
         min_allowed_weights: args.min_allowed_weights,
-        threads,
+        concurrency: threads.max(1) * 4,
+        retry: RetryPolicy::NONE,
     };
-    match audit::run(&req) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the async runtime");
+            return 1;
+        }
+    };
+    match runtime.block_on(audit::run_mirror(&args.dir, &req)) {
         Ok(report) => {
             for r in &report.rejected_files {
                 tracing::warn!(path = %r.path, reason = %r.reason, "verdict file refused");

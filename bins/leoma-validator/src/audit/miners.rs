@@ -21,6 +21,9 @@ pub struct MinerOnChain {
 pub struct MinerTable {
     /// Hotkey -> chain facts.
     pub by_hotkey: BTreeMap<String, MinerOnChain>,
+    /// Seniority blocks of hotkeys that committed but hold no uid (read from the chain by the
+    /// weight epoch; a miners file has none). They order dominance but can never receive weight.
+    pub unregistered_blocks: BTreeMap<String, i64>,
 }
 
 /// Why a miners file was refused.
@@ -57,15 +60,21 @@ impl MinerTable {
                 });
             }
         }
-        Ok(Self { by_hotkey })
+        Ok(Self {
+            by_hotkey,
+            unregistered_blocks: BTreeMap::new(),
+        })
     }
 
     /// Hotkey -> seniority block, for the miners whose block is known.
     pub fn blocks(&self) -> BTreeMap<String, i64> {
-        self.by_hotkey
-            .iter()
-            .filter_map(|(h, m)| Some((h.clone(), m.block?)))
-            .collect()
+        let mut blocks = self.unregistered_blocks.clone();
+        blocks.extend(
+            self.by_hotkey
+                .iter()
+                .filter_map(|(h, m)| Some((h.clone(), m.block?))),
+        );
+        blocks
     }
 
     /// The uid of `hotkey`, if registered.

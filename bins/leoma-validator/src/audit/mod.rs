@@ -1,26 +1,35 @@
-//! Offline audit of one epoch (`leoma-validator score`).
+//! The epoch procedure, shared by the offline audit (`leoma-validator score`) and the live weight
+//! epoch (`leoma-validator weights`).
 //!
 //! Everything a validator needs to set its weights for an epoch is public: the allowlist file,
 //! the epoch's boundary block, the miners' uids and seniority blocks on chain, and the verdict
-//! files in the validators' buckets. Given a directory mirroring those buckets, this module
-//! recomputes the window, the aggregates, the ranking, the winner and the weight vector with the
-//! same crates the live validator uses, so anyone can check any validator's weights.
+//! files in the validators' buckets. This module computes the window, the aggregates, the
+//! ranking, the winner and the weight vector from those inputs. Peer buckets are reached through
+//! a [`PeerSource`]: a directory mirroring the buckets ([`MirrorPeers`], for `score`) or the real
+//! S3/R2 buckets (for `weights`), so both run the same code.
 //!
 //! Peer files are untrusted: a file that is unreadable, malformed, oversized or badly signed is
 //! recorded as a [`report::Rejection`] and treated exactly as SPEC §5.1 / §5.6 say; nothing in
 //! the inputs can make the audit panic.
 
+mod discovery;
+mod fetch;
 mod miners;
 mod mirror;
-mod parallel;
 pub mod report;
 mod v1;
 mod v2;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use leoma_api_types::allowlist::AllowlistV2;
+use leoma_storage::BucketReader;
+
+pub use fetch::RetryPolicy;
 pub use miners::{MinerOnChain, MinerTable, MinersFileError};
-pub use mirror::{BucketMirror, MirrorError};
+pub use mirror::MirrorPeers;
 pub use report::AuditReport;
 
 use sha2::{Digest, Sha256};
@@ -68,11 +77,26 @@ impl Default for V1Config {
     }
 }
 
-/// Everything one audit needs.
+/// The peers' buckets an epoch can read, by validator hotkey.
+#[derive(Debug, Clone, Default)]
+pub struct PeerReaders {
+    /// Readable buckets.
+    pub readers: BTreeMap<String, Arc<dyn BucketReader>>,
+    /// Validators whose bucket cannot be read, with the reason.
+    pub unreadable: BTreeMap<String, String>,
+}
+
+/// Where the epoch finds each validator's bucket, once the allowlist is known.
+pub trait PeerSource: Send + Sync {
+    /// v1: buckets of the allowlisted `validators` that have a registry entry (SPEC §4.3).
+    fn v1_peers(&self, validators: &[String]) -> PeerReaders;
+    /// v2: buckets named by the allowlist, with the registry's read credentials (SPEC §3.4).
+    fn v2_peers(&self, allowlist: &AllowlistV2) -> PeerReaders;
+}
+
+/// Everything one epoch computation needs besides the buckets.
 #[derive(Debug, Clone)]
 pub struct AuditRequest {
-    /// The bucket-mirror directory.
-    pub dir: PathBuf,
     /// The allowlist file's bytes.
     pub allowlist: Vec<u8>,
     /// The owner's on-chain commitment string, when the caller wants the digest checked.
@@ -87,8 +111,10 @@ pub struct AuditRequest {
     pub v1: V1Config,
     /// `MinAllowedWeights` of the subnet (pads the weight vector with zeros, SPEC §2.5 step 3).
     pub min_allowed_weights: u16,
-    /// Worker threads for reading and checking files (at least 1).
-    pub threads: usize,
+    /// Bucket reads in flight at once (`AGGREGATION_READ_CONCURRENCY`).
+    pub concurrency: usize,
+    /// Retries of transient bucket failures.
+    pub retry: RetryPolicy,
 }
 
 /// Why the audit could not run at all (as opposed to an epoch that burns).
@@ -117,17 +143,46 @@ impl AuditError {
     }
 }
 
-/// Runs the audit.
-pub fn run(req: &AuditRequest) -> Result<AuditReport, AuditError> {
-    let mirror = BucketMirror::open(&req.dir).map_err(|source| AuditError::Mirror {
-        path: req.dir.clone(),
+/// Runs the audit over a bucket-mirror directory (`leoma-validator score`).
+pub async fn run_mirror(
+    dir: &std::path::Path,
+    req: &AuditRequest,
+) -> Result<AuditReport, AuditError> {
+    let mirror = MirrorPeers::open(dir).map_err(|source| AuditError::Mirror {
+        path: dir.to_path_buf(),
         source,
     })?;
+    run(req, &mirror).await
+}
+
+/// Runs the epoch procedure with the rules in force over the buckets `source` gives.
+pub async fn run(req: &AuditRequest, source: &dyn PeerSource) -> Result<AuditReport, AuditError> {
     let rules = req.rules.unwrap_or_else(|| detect_rules(&req.allowlist));
     match rules {
-        Rules::V1 => Ok(v1::run(req, &mirror)),
-        Rules::V2 => v2::run(req, &mirror),
+        Rules::V1 => Ok(v1::run(req, source).await),
+        Rules::V2 => v2::run(req, source).await,
     }
+}
+
+/// The report of an epoch whose allowlist could not be read at all (no commitment, no file):
+/// the caller applies the last-winner fallback (SPEC §5.4 step 2).
+pub fn no_allowlist(req: &AuditRequest, rules: Rules, reason: &str) -> AuditReport {
+    let summary = report::AllowlistSummary {
+        version: None,
+        error: Some(reason.to_owned()),
+        commitment_checked: req.commitment.is_some(),
+        ..report::AllowlistSummary::default()
+    };
+    let name = match rules {
+        Rules::V1 => "v1",
+        Rules::V2 => "v2",
+    };
+    burned(
+        name,
+        req,
+        summary,
+        format!("allowlist unusable ({reason}); falls back to the last winner, else burns"),
+    )
 }
 
 /// v2 when the file says `"version": 2` at its top level, else v1 (the reference reader ignores

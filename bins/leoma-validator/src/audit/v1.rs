@@ -1,25 +1,25 @@
-//! The v1 epoch procedure (SPEC §5.4) over a bucket mirror, reference semantics throughout.
+//! The v1 epoch procedure (SPEC §5.4) over peer buckets, reference semantics throughout.
 
 use std::collections::BTreeMap;
 
 use leoma_api_types::allowlist::AllowlistV1;
 use leoma_api_types::keys::safe;
+use leoma_api_types::verdict::VERDICT_FILE_MAX_BYTES;
 use leoma_api_types::verdict::{AcceptedV1, SignatureCheck, accept_v1};
-use leoma_rotation::v1::{
-    WindowParams, canonical_samplers, derive_window, discover_task_ids, produced_sets,
-};
+use leoma_rotation::v1::{WindowParams, derive_window};
 use leoma_scoring::v1::{V1Params, VerdictMap, score_epoch_v1};
 
-use super::parallel::par_map;
+use super::discovery::{Fetched, Walk};
+use super::fetch::{bounded, retrying};
 use super::report::{
     AllowlistSummary, AuditReport, MinerSummary, RankSummary, Rejection, WindowSummary,
     WinnerSummary,
 };
-use super::{AuditRequest, BucketMirror, burned, sha256hex, weights_for};
+use super::{AuditRequest, PeerSource, burned, sha256hex, weights_for};
 
 const RULES: &str = "v1";
 
-pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> AuditReport {
+pub(super) async fn run(req: &AuditRequest, source: &dyn PeerSource) -> AuditReport {
     let mut summary = AllowlistSummary {
         version: Some(1),
         digest: sha256hex(&req.allowlist),
@@ -45,43 +45,19 @@ pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> AuditReport {
     summary.validators = allowlist.validators().to_vec();
     let validators = allowlist.validators();
 
-    // Peers: allowlisted validators with a bucket in the mirror (a registry entry, §4.3).
-    let peers: Vec<&str> = validators
-        .iter()
-        .map(String::as_str)
-        .filter(|h| mirror.bucket_dir(h).is_some())
-        .collect();
-    if peers.is_empty() {
+    // Peers: allowlisted validators with a registry entry (others are skipped, §4.3).
+    let peers = source.v1_peers(validators);
+    if peers.readers.is_empty() {
         return burned(
             RULES,
             req,
             summary,
-            "no allowlisted validator has a bucket in the mirror (PEER_VALIDATORS empty)".into(),
+            "no allowlisted validator has a readable bucket (PEER_VALIDATORS empty)".into(),
         );
     }
 
     let mut rejected = Vec::new();
     let mut notes = Vec::new();
-    let listings = par_map(&peers, req.threads, |hk: &&str| (*hk, mirror.list_keys(hk)));
-    let mut discovered = Vec::new();
-    for (hk, listing) in listings {
-        match listing {
-            Ok(keys) => discovered.push((
-                hk,
-                discover_task_ids(
-                    keys.iter().map(String::as_str),
-                    hk,
-                    req.v1.discovery_max_tasks,
-                ),
-            )),
-            Err(e) => rejected.push(Rejection {
-                path: mirror.object_path(hk, "").display().to_string(),
-                reason: format!("listing failed, peer treated as empty: {e}"),
-            }),
-        }
-    }
-    let produced = produced_sets(discovered);
-    let canonical = canonical_samplers(validators, &produced);
     let params = WindowParams {
         epoch_block: req.epoch_block,
         interval,
@@ -89,7 +65,24 @@ pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> AuditReport {
         settle_margin: req.v1.settle_margin,
         max_lookback_blocks: req.v1.max_lookback_blocks,
     };
-    let window = derive_window(&canonical, &params);
+    let found = Walk {
+        validators,
+        peers: &peers.readers,
+        params: &params,
+        cap: req.v1.discovery_max_tasks,
+        concurrency: req.concurrency,
+        retry: req.retry,
+    }
+    .run()
+    .await;
+    for (hk, reason) in &found.failed {
+        let name = peers.readers.get(hk).map_or(hk.as_str(), |r| r.name());
+        rejected.push(Rejection {
+            path: format!("{name}/"),
+            reason: reason.clone(),
+        });
+    }
+    let window = derive_window(&found.canonical, &params);
     let window_summary = WindowSummary {
         epoch_task_id: Some(params.epoch_rid()),
         task_ids: window.task_ids.clone(),
@@ -98,7 +91,7 @@ pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> AuditReport {
             .iter()
             .map(|(r, p)| (r.to_string(), p.clone()))
             .collect(),
-        produced_tasks_seen: produced.len(),
+        produced_tasks_seen: found.canonical.len(),
     };
     if window.task_ids.is_empty() {
         let mut r = burned(RULES, req, summary, "empty window".into());
@@ -107,21 +100,38 @@ pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> AuditReport {
         return r;
     }
 
-    // Read the canonical producer's file for every window task, in parallel, then insert the
-    // verdicts in ascending task order and file order (SPEC §5.1 "Order").
-    let tasks: Vec<(i64, &String)> = window.producers.iter().map(|(r, p)| (*r, p)).collect();
-    let files = par_map(&tasks, req.threads, |(rid, producer)| {
-        let key = format!("{rid}/evaluation_results/{}.json", safe(producer));
-        let path = mirror.object_path(producer, &key).display().to_string();
-        let outcome = match mirror.read_object(producer, &key) {
+    // The canonical producer's file of every window task (most were read during discovery),
+    // inserted in ascending task order and file order (SPEC §5.1 "Order").
+    let tasks: Vec<(i64, String)> = window
+        .producers
+        .iter()
+        .map(|(r, p)| (*r, p.clone()))
+        .collect();
+    let fetched = &found.fetched;
+    let readers = &peers.readers;
+    let files = bounded(tasks, req.concurrency, |(rid, producer)| async move {
+        let key = format!("{rid}/evaluation_results/{}.json", safe(&producer));
+        let name = readers.get(&producer).map_or("", |r| r.name());
+        let path = format!("{name}/{key}");
+        let got: Fetched = match fetched.get(&(rid, producer.clone())) {
+            Some(v) => v.clone(),
+            None => match readers.get(&producer) {
+                None => Ok(None),
+                Some(r) => retrying(req.retry, || r.get(&key, VERDICT_FILE_MAX_BYTES))
+                    .await
+                    .map_err(|e| e.to_string()),
+            },
+        };
+        let outcome = match got {
             Ok(None) => Ok(None),
-            Ok(Some(bytes)) => accept_v1(&bytes, producer)
+            Ok(Some(bytes)) => accept_v1(&bytes, &producer)
                 .map(Some)
                 .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e),
         };
-        (*rid, producer.as_str(), path, outcome)
-    });
+        (rid, producer, path, outcome)
+    })
+    .await;
     let mut verdicts = VerdictMap::new();
     for (rid, producer, path, outcome) in files {
         match outcome {
@@ -130,7 +140,7 @@ pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> AuditReport {
                     notes.push(format!("{path}: accepted without a verified signature ({signature:?}), as the reference does"));
                 }
                 for (miner, passed) in entries {
-                    verdicts.insert(producer, rid, &miner, passed);
+                    verdicts.insert(&producer, rid, &miner, passed);
                 }
             }
             Ok(None) => notes.push(format!("{path}: missing, task {rid} skipped")),

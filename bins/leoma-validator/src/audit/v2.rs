@@ -1,4 +1,4 @@
-//! The v2 epoch procedure (SPEC §5.9) over a bucket mirror: legitimate producers only, the
+//! The v2 epoch procedure (SPEC §5.9) over peer buckets: legitimate producers only, the
 //! index-based settle margin, strict signed verdict files and exact rational dominance.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -7,23 +7,26 @@ use leoma_api_types::Hotkey;
 use leoma_api_types::TaskId;
 use leoma_api_types::allowlist::AllowlistV2;
 use leoma_api_types::keys::safe;
-use leoma_api_types::verdict::{VerdictFileV2, VerdictStatus, accept_v2};
+use leoma_api_types::verdict::{VERDICT_FILE_MAX_BYTES, VerdictFileV2, VerdictStatus, accept_v2};
 use leoma_rotation::v2::{WindowSelector, index_range, max_failover_step};
 use leoma_scoring::v2::{EntryStatus, TaskVerdicts, V2Params, score_epoch_v2};
 
-use super::parallel::par_map;
+use super::fetch::{bounded, retrying};
 use super::report::{
     AllowlistSummary, AuditReport, MinerSummary, RankSummary, Rejection, WindowSummary,
     WinnerSummary,
 };
-use super::{AuditError, AuditRequest, BucketMirror, burned, sha256hex, weights_for};
+use super::{AuditError, AuditRequest, PeerReaders, PeerSource, burned, sha256hex, weights_for};
 
 const RULES: &str = "v2";
 
 /// Outcome of checking one `(task, producer)` file.
 type Probe = Result<Option<VerdictFileV2>, Rejection>;
 
-pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> Result<AuditReport, AuditError> {
+pub(super) async fn run(
+    req: &AuditRequest,
+    source: &dyn PeerSource,
+) -> Result<AuditReport, AuditError> {
     let mut summary = AllowlistSummary {
         version: Some(2),
         digest: sha256hex(&req.allowlist),
@@ -63,12 +66,11 @@ pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> Result<AuditRepo
 
     let mut notes = Vec::new();
     let mut rejected = Vec::new();
-    for v in &validators {
-        if mirror.bucket_dir(v.as_str()).is_none() {
-            notes.push(format!(
-                "validator {v} has no bucket in the mirror: its files count as missing"
-            ));
-        }
+    let peers = source.v2_peers(&allowlist);
+    for (v, reason) in &peers.unreadable {
+        notes.push(format!(
+            "validator {v} cannot be read ({reason}): its files count as missing"
+        ));
     }
     let scoring = &params.scoring;
     let grace = leoma_rotation::turn::grace(interval, to_i64(params.failover_grace_blocks));
@@ -93,8 +95,6 @@ pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> Result<AuditRepo
         return Ok(r);
     };
 
-    let probe = |rid: i64, producer: &Hotkey| -> Probe { check_file(mirror, rid, producer) };
-
     // Prefetch the primaries of the newest tasks in parallel: in a healthy subnet they are
     // almost all the files the walk needs. Misses (failovers, older tasks) are read on demand.
     let (lo, hi) = range;
@@ -102,21 +102,27 @@ pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> Result<AuditRepo
         .saturating_sub(i64::try_from(window_size).unwrap_or(i64::MAX))
         .saturating_sub(8)
         .max(lo);
-    let primaries: Vec<(i64, &Hotkey)> = (prefetch_lo..=hi)
+    let primaries: Vec<(i64, Hotkey)> = (prefetch_lo..=hi)
         .rev()
-        .filter_map(|r| leoma_rotation::turn::primary(&validators, r).map(|p| (r, p)))
+        .filter_map(|r| leoma_rotation::turn::primary(&validators, r).map(|p| (r, p.clone())))
         .collect();
-    let mut cache: BTreeMap<(i64, &Hotkey), Probe> =
-        par_map(&primaries, req.threads, |(r, p)| ((*r, *p), probe(*r, p)))
-            .into_iter()
-            .collect();
+    let peers_ref = &peers;
+    let mut cache: BTreeMap<(i64, Hotkey), Probe> =
+        bounded(primaries, req.concurrency, |(r, p)| async move {
+            let probe = check_file(peers_ref, req, r, &p).await;
+            ((r, p), probe)
+        })
+        .await
+        .into_iter()
+        .collect();
 
     let mut selector = WindowSelector::new(&validators, range, window_size, s_max);
     let mut accepted: BTreeMap<i64, VerdictFileV2> = BTreeMap::new();
     while let Some((rid, producer)) = selector.next_probe() {
-        let outcome = cache
-            .remove(&(rid, producer))
-            .unwrap_or_else(|| probe(rid, producer));
+        let outcome = match cache.remove(&(rid, producer.clone())) {
+            Some(p) => p,
+            None => check_file(&peers, req, rid, producer).await,
+        };
         let ok = match outcome {
             Ok(Some(file)) => {
                 accepted.insert(rid, file);
@@ -248,12 +254,12 @@ pub(super) fn run(req: &AuditRequest, mirror: &BucketMirror) -> Result<AuditRepo
     })
 }
 
-fn check_file(mirror: &BucketMirror, rid: i64, producer: &Hotkey) -> Probe {
+async fn check_file(peers: &PeerReaders, req: &AuditRequest, rid: i64, producer: &Hotkey) -> Probe {
+    let Some(reader) = peers.readers.get(producer.as_str()) else {
+        return Ok(None);
+    };
     let key = format!("{rid}/evaluation_results/{}.json", safe(producer.as_str()));
-    let path = mirror
-        .object_path(producer.as_str(), &key)
-        .display()
-        .to_string();
+    let path = format!("{}/{key}", reader.name());
     let reject = |reason: String| Rejection {
         path: path.clone(),
         reason: format!("{reason}; falls through to the next legitimate producer"),
@@ -261,7 +267,7 @@ fn check_file(mirror: &BucketMirror, rid: i64, producer: &Hotkey) -> Probe {
     let Ok(task_id) = u64::try_from(rid).map(TaskId) else {
         return Ok(None);
     };
-    match mirror.read_object(producer.as_str(), &key) {
+    match retrying(req.retry, || reader.get(&key, VERDICT_FILE_MAX_BYTES)).await {
         Ok(None) => Ok(None),
         Ok(Some(bytes)) => accept_v2(&bytes, task_id, producer)
             .map(Some)
