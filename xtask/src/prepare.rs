@@ -11,13 +11,16 @@ use anyhow::{Context, Result, bail};
 use crate::ci::{cargo_bin, status, tools_dir};
 
 /// Python packages the interop tests drive, pinned (PyPI).
-const PYTHON_PEERS: &[&str] = &["bittensor-wallet==4.1.1"];
+const PYTHON_PEERS: &[&str] = &["bittensor-wallet==4.1.1", "bittensor-drand==2.0.0"];
 
 /// Debian packages the tests run: `(command that proves it is installed, package)`.
-const DEBIAN_PEERS: &[(&str, &str)] = &[];
+const DEBIAN_PEERS: &[(&str, &str)] = &[("ffmpeg", "ffmpeg"), ("ffprobe", "ffmpeg")];
 
 /// Crates installed as binaries into `$LEOMA_TOOLS_DIR/bin`: `(binary, install arguments)`.
-const CARGO_PEERS: &[(&str, &[&str])] = &[];
+const CARGO_PEERS: &[(&str, &[&str])] = &[(
+    "s3s-fs",
+    &["s3s-fs@0.14.1", "--locked", "--features", "binary"],
+)];
 
 /// Installs whatever is missing.
 pub(crate) fn all() -> Result<()> {
@@ -58,11 +61,12 @@ fn python() -> Result<()> {
 }
 
 fn debian() -> Result<()> {
-    let missing: Vec<&str> = DEBIAN_PEERS
+    let mut missing: Vec<&str> = DEBIAN_PEERS
         .iter()
         .filter(|(probe, _)| !on_path(probe))
         .map(|(_, package)| *package)
         .collect();
+    missing.dedup();
     if missing.is_empty() {
         return Ok(());
     }
