@@ -236,3 +236,44 @@ fn burned(
         notes: Vec::new(),
     }
 }
+
+/// Rank entries, the winner with its uid, the uid to weight (`None` burns) and why the epoch
+/// burns, from a ranking: shared by both rule sets so their outcomes are reported identically.
+fn settle(
+    ranking: &leoma_scoring::Ranking,
+    uid_of: impl Fn(&str) -> Option<u16>,
+) -> (
+    Vec<report::RankSummary>,
+    Option<report::WinnerSummary>,
+    Option<u16>,
+    Option<String>,
+) {
+    let ranks = ranking
+        .entries
+        .iter()
+        .map(|e| report::RankSummary {
+            miner_hotkey: e.miner_hotkey.clone(),
+            rank: e.rank,
+            passed_count: e.passed_count,
+            pass_rate: e.pass_rate,
+            block: e.block,
+        })
+        .collect();
+    let winner = ranking.winner.as_ref().map(|h| report::WinnerSummary {
+        hotkey: h.clone(),
+        uid: uid_of(h),
+    });
+    let (uid, burn_reason) = match &winner {
+        None => (None, Some("no eligible miner".to_owned())),
+        // uid 0 is the burn uid itself.
+        Some(report::WinnerSummary { uid: Some(0), .. }) => (None, None),
+        Some(report::WinnerSummary { uid: Some(u), .. }) => (Some(*u), None),
+        Some(report::WinnerSummary { hotkey, uid: None }) => (
+            None,
+            Some(format!(
+                "winner {hotkey} holds no uid (deregistered or unknown)"
+            )),
+        ),
+    };
+    (ranks, winner, uid, burn_reason)
+}

@@ -11,11 +11,8 @@ use leoma_scoring::v1::{V1Params, VerdictMap, score_epoch_v1};
 
 use super::discovery::{Fetched, Walk};
 use super::fetch::{bounded, retrying};
-use super::report::{
-    AllowlistSummary, AuditReport, MinerSummary, RankSummary, Rejection, WindowSummary,
-    WinnerSummary,
-};
-use super::{AuditRequest, PeerSource, burned, sha256hex, weights_for};
+use super::report::{AllowlistSummary, AuditReport, MinerSummary, Rejection, WindowSummary};
+use super::{AuditRequest, PeerSource, burned, settle, sha256hex, weights_for};
 
 const RULES: &str = "v1";
 
@@ -198,33 +195,7 @@ pub(super) async fn run(req: &AuditRequest, source: &dyn PeerSource) -> AuditRep
         })
         .collect();
     miners.sort_by(|a, b| a.hotkey.cmp(&b.hotkey));
-    let ranks = scored
-        .ranking
-        .entries
-        .iter()
-        .map(|e| RankSummary {
-            miner_hotkey: e.miner_hotkey.clone(),
-            rank: e.rank,
-            passed_count: e.passed_count,
-            pass_rate: e.pass_rate,
-            block: e.block,
-        })
-        .collect();
-    let winner = scored.ranking.winner.as_ref().map(|h| WinnerSummary {
-        hotkey: h.clone(),
-        uid: uid_of(h),
-    });
-    let (uid, burn_reason) = match &winner {
-        None => (None, Some("no eligible miner".to_owned())),
-        Some(WinnerSummary { uid: Some(0), .. }) => (None, None),
-        Some(WinnerSummary { uid: Some(u), .. }) => (Some(*u), None),
-        Some(WinnerSummary { hotkey, uid: None }) => (
-            None,
-            Some(format!(
-                "winner {hotkey} holds no uid (deregistered or unknown)"
-            )),
-        ),
-    };
+    let (ranks, winner, uid, burn_reason) = settle(&scored.ranking, uid_of);
     AuditReport {
         rules: RULES,
         epoch_block: req.epoch_block,

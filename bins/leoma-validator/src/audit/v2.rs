@@ -12,11 +12,10 @@ use leoma_rotation::v2::{WindowSelector, index_range, max_failover_step};
 use leoma_scoring::v2::{EntryStatus, TaskVerdicts, V2Params, score_epoch_v2};
 
 use super::fetch::{bounded, retrying};
-use super::report::{
-    AllowlistSummary, AuditReport, MinerSummary, RankSummary, Rejection, WindowSummary,
-    WinnerSummary,
+use super::report::{AllowlistSummary, AuditReport, MinerSummary, Rejection, WindowSummary};
+use super::{
+    AuditError, AuditRequest, PeerReaders, PeerSource, burned, settle, sha256hex, weights_for,
 };
-use super::{AuditError, AuditRequest, PeerReaders, PeerSource, burned, sha256hex, weights_for};
 
 const RULES: &str = "v2";
 
@@ -213,30 +212,7 @@ pub(super) async fn run(
             eligible: scored.eligible.contains(&s.miner_hotkey),
         })
         .collect();
-    let ranks = scored
-        .ranking
-        .entries
-        .iter()
-        .map(|e| RankSummary {
-            miner_hotkey: e.miner_hotkey.clone(),
-            rank: e.rank,
-            passed_count: e.passed_count,
-            pass_rate: e.pass_rate,
-            block: e.block,
-        })
-        .collect();
-    let winner = scored.ranking.winner.as_ref().map(|h| WinnerSummary {
-        hotkey: h.clone(),
-        uid: uid_of(h),
-    });
-    let (uid, burn_reason) = match &winner {
-        None => (None, Some("no eligible miner".to_owned())),
-        Some(WinnerSummary { uid: Some(0), .. }) => (None, None),
-        Some(WinnerSummary { uid: Some(u), .. }) => (Some(*u), None),
-        Some(WinnerSummary { hotkey, uid: None }) => {
-            (None, Some(format!("winner {hotkey} holds no uid")))
-        }
-    };
+    let (ranks, winner, uid, burn_reason) = settle(&scored.ranking, uid_of);
     Ok(AuditReport {
         rules: RULES,
         epoch_block: req.epoch_block,
