@@ -5,8 +5,11 @@
 // Test helpers outside #[test] functions may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+mod common;
+
+use common::{python, run_python};
 
 use leoma_api_types::Error;
 use leoma_api_types::Hotkey;
@@ -44,30 +47,6 @@ const V2_GOLDEN: &str = concat!(
     r#""version":2}"#
 );
 const V2_DIGEST: &str = "b6bfc368829cafec3ebe0bcc6181a8a66d58ac913eef1760872ffc0ae9573113";
-
-fn python() -> String {
-    std::env::var("LEOMA_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
-
-/// Runs a Python script with `input` on stdin; fails the test when Python is missing.
-fn run_python(script: &str, input: &str) -> String {
-    let mut child = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 is required (set LEOMA_TEST_PYTHON to its path)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "python failed");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn entry(hotkey: &str, bucket: &str, endpoint: &str, region: &str) -> ValidatorEntryV2 {
     ValidatorEntryV2 {

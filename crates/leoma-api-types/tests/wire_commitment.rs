@@ -5,8 +5,9 @@
 // Test helpers outside #[test] functions may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use common::run_python;
 
 use leoma_api_types::commitment::{
     MinerCommitment, check_fields, decode_revealed, encode_plaintext, parse_commit, repo_name,
@@ -25,30 +26,6 @@ fn alice_commitment() -> MinerCommitment {
         model_revision: "0123456789abcdef0123456789abcdef01234567".into(),
         chute_id: "8c0e2f4a-1b2c-4d5e-8f90-a1b2c3d4e5f6".into(),
     }
-}
-
-fn python() -> String {
-    std::env::var("LEOMA_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
-
-/// Runs a Python script with `input` on stdin; fails the test when Python is missing.
-fn run_python(script: &str, input: &str) -> String {
-    let mut child = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 is required (set LEOMA_TEST_PYTHON to its path)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "python failed");
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

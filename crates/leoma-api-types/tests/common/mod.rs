@@ -1,11 +1,16 @@
-//! Test-only helpers shared by the integration tests: a schnorrkel-backed `Signer`.
+//! Test-only helpers shared by the integration tests: a schnorrkel-backed `Signer` and the
+//! CPython runner of the differential tests.
 
 #![allow(
     dead_code,
     unreachable_pub,
     clippy::unwrap_used,
+    clippy::expect_used,
     reason = "shared test helpers; not every test binary uses every helper"
 )]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 use leoma_api_types::Hotkey;
 use leoma_api_types::signature::{SIGNING_CONTEXT, Signer};
@@ -47,4 +52,30 @@ pub fn producer() -> TestSigner {
 
 pub fn other() -> TestSigner {
     TestSigner::from_seed([2; 32])
+}
+
+/// The CPython the differential tests compare against (`LEOMA_TEST_PYTHON`, else `python3`).
+pub fn python() -> String {
+    std::env::var("LEOMA_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+/// Runs a Python script with `input` on stdin and returns its stdout; fails the test when Python
+/// is missing, so a differential test never passes vacuously.
+pub fn run_python(script: &str, input: &str) -> String {
+    let mut child = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is required (set LEOMA_TEST_PYTHON to its path)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python failed");
+    String::from_utf8(out.stdout).unwrap()
 }
