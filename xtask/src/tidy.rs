@@ -95,6 +95,8 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "leoma-storage",
                 "leoma-eval",
                 "leoma-sampler",
+                // `devnet` runs simulated miners and fake services from the test kit.
+                "leoma-testkit",
             ][..],
         ),
         (
@@ -107,7 +109,11 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "leoma-scoring",
             ][..],
         ),
-        ("leoma-miner", &["leoma-api-types", "leoma-chain"][..]),
+        // The miner CLI runs the validator's own roster checks before spending a commit (issue 9).
+        (
+            "leoma-miner",
+            &["leoma-api-types", "leoma-chain", "leoma-sampler"][..],
+        ),
     ])
 }
 

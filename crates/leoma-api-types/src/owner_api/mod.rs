@@ -7,6 +7,7 @@
 //! [`crate::report`] and [`crate::samples`].
 
 mod admin;
+pub mod auth;
 pub mod detail;
 mod errors;
 mod miners;
