@@ -137,6 +137,9 @@ pub enum VerdictReason {
     JudgeUnparseable,
     /// `near_copy_of_source` (failed).
     NearCopyOfSource,
+    /// `frozen_video`: frames barely change over the clip (failed; a Rust addition that, like a
+    /// near-copy, never reaches the judge).
+    FrozenVideo,
     /// `chute_not_hot`: chute info says not hot, or no slug (failed).
     ChuteNotHot,
     /// `chute_http_<status>`: the miner answered a non-200 status (failed).
@@ -168,9 +171,10 @@ pub enum VerdictReason {
 }
 
 /// The unparametrised verdict reasons (their strings come from [`VerdictReason::fixed_wire`]).
-const VERDICT_FIXED: [VerdictReason; 15] = [
+const VERDICT_FIXED: [VerdictReason; 16] = [
     VerdictReason::JudgeUnparseable,
     VerdictReason::NearCopyOfSource,
+    VerdictReason::FrozenVideo,
     VerdictReason::ChuteNotHot,
     VerdictReason::ChuteTimeout,
     VerdictReason::VideoTooLarge,
@@ -200,6 +204,7 @@ impl VerdictReason {
         Some(match self {
             VerdictReason::JudgeUnparseable => "judge_unparseable",
             VerdictReason::NearCopyOfSource => "near_copy_of_source",
+            VerdictReason::FrozenVideo => "frozen_video",
             VerdictReason::ChuteNotHot => "chute_not_hot",
             VerdictReason::ChuteTimeout => "chute_timeout",
             VerdictReason::VideoTooLarge => "video_too_large",
@@ -380,6 +385,7 @@ mod tests {
         let failed = [
             (VerdictReason::JudgeUnparseable, "judge_unparseable"),
             (VerdictReason::NearCopyOfSource, "near_copy_of_source"),
+            (VerdictReason::FrozenVideo, "frozen_video"),
             (VerdictReason::ChuteNotHot, "chute_not_hot"),
             (VerdictReason::ChuteHttp(503), "chute_http_503"),
             (VerdictReason::ChuteTimeout, "chute_timeout"),

@@ -24,7 +24,7 @@ pub use judge::parse::{PassRule, Unparseable, clamp_score, parse_reply, strip_fe
 pub use judge::result::{AspectScores, JudgeResult};
 pub use judge::retry::RetryPolicy;
 pub use judge::{Describer, Description, Judge, JudgeOutcome, JudgeRequest};
-pub use video::accept::{FROZEN_VIDEO, RejectionCode, VideoRejection};
+pub use video::accept::VideoRejection;
 pub use video::assess::{Assessment, SourceMedia, VideoAssessor};
 pub use video::ffmpeg::FfmpegProbe;
 pub use video::settings::{AssessSettings, FrozenSettings, NearCopySettings, VideoLimits};

@@ -6,29 +6,6 @@ use leoma_api_types::reason::VerdictReason;
 use super::VideoInfo;
 use super::settings::VideoLimits;
 
-/// The reason code of a rejection: a §7.9 code, or `frozen_video` (a Rust addition that
-/// `VerdictReason` does not list yet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RejectionCode {
-    /// A §7.9 `failed` code.
-    Verdict(VerdictReason),
-    /// `frozen_video`.
-    FrozenVideo,
-}
-
-/// Wire string of [`RejectionCode::FrozenVideo`].
-pub const FROZEN_VIDEO: &str = "frozen_video";
-
-impl RejectionCode {
-    /// The exact wire string.
-    pub fn as_wire(&self) -> String {
-        match self {
-            RejectionCode::Verdict(r) => r.as_wire(),
-            RejectionCode::FrozenVideo => FROZEN_VIDEO.to_owned(),
-        }
-    }
-}
-
 /// Why a video fails without going to the judge.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VideoRejection {
@@ -110,8 +87,8 @@ pub enum VideoRejection {
 
 impl VideoRejection {
     /// The reason code recorded in a v2 entry.
-    pub fn code(&self) -> RejectionCode {
-        RejectionCode::Verdict(match self {
+    pub fn code(&self) -> VerdictReason {
+        match self {
             VideoRejection::TooLarge { .. } => VerdictReason::VideoTooLarge,
             VideoRejection::Unreadable { .. } => VerdictReason::VideoUnreadable,
             VideoRejection::ResolutionMismatch { .. } => VerdictReason::ResolutionMismatch,
@@ -119,8 +96,8 @@ impl VideoRejection {
             VideoRejection::FpsOutOfRange { .. } => VerdictReason::FpsOutOfRange,
             VideoRejection::FrameCountOutOfRange { .. } => VerdictReason::FrameCountOutOfRange,
             VideoRejection::NearCopy { .. } => VerdictReason::NearCopyOfSource,
-            VideoRejection::Frozen { .. } => return RejectionCode::FrozenVideo,
-        })
+            VideoRejection::Frozen { .. } => VerdictReason::FrozenVideo,
+        }
     }
 
     /// Whether a v1 entry is still written (near-copy and frozen get a failed entry; the
