@@ -539,3 +539,108 @@ async fn submit_failures_are_retried_and_epochs_run_exactly_once() {
         .collect();
     assert_eq!(ok.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_reveal_subnet_gets_a_timelocked_commit_that_reveals_to_the_weights() {
+    let server = S3Server::start();
+    let n = net();
+    let mirror = tempfile::tempdir().unwrap();
+    populate(&server, &n, mirror.path()).await;
+    let chain = chain(&n).await;
+    chain.with_subnet(NETUID, |s| s.commit_reveal_enabled = true);
+    let drand = leoma_chain::timelock::TestBeacon::from_seed(b"leoma weight epoch test beacon");
+    let writer: Arc<dyn WeightSetter> =
+        Arc::new(MemWriter::new(chain.clone(), n.me.hotkey().clone()).with_beacon(drand.beacon()));
+    let state = tempfile::tempdir().unwrap();
+    let e = epoch(
+        &server,
+        &n,
+        chain.clone(),
+        Some(writer),
+        registry(&server, &n, &[]),
+        state.path(),
+    );
+
+    // No operator flag: the epoch sees commit-reveal on the subnet through the setter.
+    let out = e.tick().await.unwrap().expect("processed");
+    assert!(
+        matches!(out.submitted, Some(SubmitOutcome::Included { .. })),
+        "{:?}",
+        out.submitted
+    );
+    assert!(chain.submissions().is_empty(), "no plain set_weights");
+    let commits = chain.commit_submissions();
+    assert_eq!(commits.len(), 1);
+    let c = &commits[0];
+    assert!(c.result.is_ok(), "{:?}", c.result);
+    assert_eq!(&c.hotkey, n.me.hotkey());
+    assert_eq!(
+        c.commit_reveal_version,
+        leoma_chain::timelock::COMMIT_REVEAL_VERSION
+    );
+
+    // The chain opens it with the round's pulse into exactly the epoch's weights.
+    let revealed = chain.reveal_timelocked_weights(NETUID, |round| Some(drand.signature(round)));
+    assert_eq!(revealed.len(), 1);
+    let w = revealed[0]
+        .result
+        .clone()
+        .expect("the commit decrypts and decodes");
+    assert_eq!(w.uids, out.report.weights.uids);
+    assert_eq!(w.values, out.report.weights.values);
+    assert_eq!(revealed[0].reveal_round, c.reveal_round);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v1_seniority_ignores_blacklisted_miners_but_v1_verdicts_still_count() {
+    let server = S3Server::start();
+    let n = net();
+    let mirror = tempfile::tempdir().unwrap();
+    populate(&server, &n, mirror.path()).await;
+    let chain = chain(&n).await;
+    for (i, m) in n.miners.iter().enumerate() {
+        chain.with_subnet(NETUID, |s| {
+            s.revealed.entry(m.hotkey().clone()).or_default().push((
+                leoma_api_types::commitment::encode_plaintext("{}"),
+                100 * (i as u64 + 1),
+            ));
+        });
+    }
+    let state = tempfile::tempdir().unwrap();
+    let e = epoch(
+        &server,
+        &n,
+        chain.clone(),
+        None,
+        registry(&server, &n, &[]),
+        state.path(),
+    );
+    let block_of = |r: &leoma_validator::audit::AuditReport, hk: &Hotkey| {
+        r.miners
+            .iter()
+            .find(|m| m.hotkey == hk.as_str())
+            .map(|m| m.block)
+            .expect("the miner is in the report")
+    };
+    let plain = e.compute(BOUNDARY).await.unwrap();
+    let banned = n.miners[0].hotkey();
+    assert_eq!(block_of(&plain, banned), Some(100));
+
+    // The roster loop's cached blacklist removes the seniority block (SPEC §5.4 step 5).
+    std::fs::write(
+        state.path().join("blacklist_cache.json"),
+        format!(r#"["{}"]"#, banned.as_str()),
+    )
+    .unwrap();
+    let cached = e.compute(BOUNDARY).await.unwrap();
+    assert_eq!(block_of(&cached, banned), None);
+    assert_eq!(block_of(&cached, n.miners[1].hotkey()), Some(200));
+    // Its verdicts are still aggregated: the blacklist only affects the block map.
+    let evaluated = |r: &leoma_validator::audit::AuditReport| {
+        r.miners
+            .iter()
+            .find(|m| m.hotkey == banned.as_str())
+            .map(|m| m.evaluated)
+    };
+    assert_eq!(evaluated(&plain), evaluated(&cached));
+}

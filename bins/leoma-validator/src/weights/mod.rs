@@ -210,7 +210,7 @@ impl WeightEpoch {
             .chain
             .weight_params(netuid, &self.hotkey, At::Best)
             .await?;
-        let miners = self.miner_table(at).await?;
+        let miners = self.miner_table(at, rules).await?;
         let mut req = AuditRequest {
             allowlist: Vec::new(),
             commitment: commitment.clone(),
@@ -311,13 +311,22 @@ impl WeightEpoch {
         report
     }
 
-    /// Uids from the metagraph and seniority blocks from revealed commitments at `at`.
-    async fn miner_table(&self, at: At) -> Result<MinerTable, ChainError> {
+    /// Uids from the metagraph and seniority blocks from revealed commitments at `at`. Under v1
+    /// a blacklisted hotkey (cached blacklist) has no seniority block (SPEC §5.4 step 5); v2
+    /// never consults the blacklist (§5.8).
+    async fn miner_table(&self, at: At, rules: Rules) -> Result<MinerTable, ChainError> {
         let netuid = self.config.netuid;
         let metagraph = self.chain.metagraph(netuid, at).await?;
         let revealed = self.chain.revealed_commitments(netuid, at).await?;
+        let blacklist = match rules {
+            Rules::V1 => self.state.cached_blacklist(),
+            Rules::V2 => Default::default(),
+        };
         let mut table = MinerTable::default();
         let block_of = |h: &Hotkey| {
+            if blacklist.contains(h.as_str()) {
+                return None;
+            }
             revealed
                 .get(h)
                 .and_then(|r| r.as_ref().ok())

@@ -66,6 +66,15 @@ impl StateDir {
         self.write("last_winner.json", w)
     }
 
+    /// The last successfully fetched miner blacklist (`blacklist_cache.json`, written by the
+    /// roster loop); empty when none was ever fetched (SPEC §6.1).
+    pub fn cached_blacklist(&self) -> std::collections::BTreeSet<String> {
+        self.read::<Vec<String>>("blacklist_cache.json")
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
+    }
+
     fn read<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Option<T> {
         let bytes = std::fs::read(self.dir.join(name)).ok()?;
         serde_json::from_slice(&bytes).ok()
