@@ -2,14 +2,11 @@
 //! in-memory chain: the same weights as `score`, failures of single peers, retries, and
 //! exactly-once epochs across late wake-ups and restarts.
 //!
-//! `s3s-fs` is found via `LEOMA_S3S_FS`, else `$LEOMA_TOOLS_DIR/bin/s3s-fs`, else
-//! `$HOME/.cache/leoma-tools/bin/s3s-fs`. Install it with
-//! `cargo install s3s-fs@0.14.1 --locked --features binary --root $HOME/.cache/leoma-tools`.
+//! The server comes from `leoma_testkit::S3sFs`, which names how to install it when missing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -31,70 +28,22 @@ const NETUID: u16 = 7;
 const EPOCH_LEN: i64 = 180;
 const BOUNDARY: i64 = 1260;
 
-fn s3s_fs_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("LEOMA_S3S_FS") {
-        return PathBuf::from(p);
-    }
-    let tools = std::env::var_os("LEOMA_TOOLS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/leoma-tools")
-        });
-    let bin = tools.join("bin/s3s-fs");
-    if !bin.exists() {
-        let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/leoma-tools/bin/s3s-fs");
-        if home.exists() {
-            return home;
-        }
-        panic!(
-            "s3s-fs not found at {} (set LEOMA_S3S_FS or install it: cargo install s3s-fs@0.14.1 --locked --features binary --root $HOME/.cache/leoma-tools)",
-            bin.display()
-        );
-    }
-    bin
-}
-
-/// An `s3s-fs` process on a free loopback port, killed on drop.
-struct S3Server {
-    child: Child,
-    endpoint: String,
-    data: tempfile::TempDir,
-}
+/// The kit's `s3s-fs` with typed buckets on it.
+struct S3Server(leoma_testkit::S3sFs);
 
 impl S3Server {
     fn start() -> Self {
-        let data = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(s3s_fs_binary())
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", AK, "--secret-key", SK])
-            .arg(data.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn s3s-fs");
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        S3Server {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            data,
-        }
+        S3Server(leoma_testkit::S3sFs::start(AK, SK).expect("s3s-fs starts"))
+    }
+
+    fn endpoint(&self) -> String {
+        self.0.endpoint()
     }
 
     fn bucket(&self, name: &str, secret: &str) -> ObjectBucket {
-        std::fs::create_dir_all(self.data.path().join(name)).unwrap();
+        self.0.bucket_dir(name).unwrap();
         let mut cfg = S3Config::new(
-            self.endpoint.clone(),
+            self.endpoint(),
             "auto",
             name,
             Secret::new(AK),
@@ -103,13 +52,6 @@ impl S3Server {
         );
         cfg.max_retries = 0;
         ObjectBucket::s3(&cfg).unwrap()
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -223,6 +165,7 @@ async fn chain(n: &Net) -> Arc<MemChain> {
 }
 
 fn registry(server: &S3Server, n: &Net, overrides: &[(usize, &str, &str)]) -> PeerRegistry {
+    let server_endpoint = server.endpoint();
     let entries: Vec<String> = n
         .validators
         .iter()
@@ -231,7 +174,7 @@ fn registry(server: &S3Server, n: &Net, overrides: &[(usize, &str, &str)]) -> Pe
             let (endpoint, secret) = overrides
                 .iter()
                 .find(|o| o.0 == i)
-                .map_or((server.endpoint.as_str(), SK), |o| (o.1, o.2));
+                .map_or((server_endpoint.as_str(), SK), |o| (o.1, o.2));
             format!(
                 r#"{{"hotkey":"{hk}","bucket":"{bucket}","endpoint":"{endpoint}","region":"auto","read_access_key":"{AK}","read_secret_key":"{secret}"}}"#
             )
@@ -375,7 +318,7 @@ async fn wrong_secret_and_unreachable_peers_are_named_and_the_epoch_completes() 
     let reg = registry(
         &server,
         &n,
-        &[(0, &server.endpoint, "wrong-secret"), (1, &closed, SK)],
+        &[(0, &server.endpoint(), "wrong-secret"), (1, &closed, SK)],
     );
     let e = epoch(&server, &n, chain, None, reg, state.path());
     let report = e.compute(BOUNDARY).await.unwrap();

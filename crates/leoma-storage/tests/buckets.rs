@@ -1,16 +1,11 @@
 //! The bucket adapter against a real S3-compatible server (`s3s-fs`, which checks SigV4
 //! signatures), a local directory and memory.
 //!
-//! `s3s-fs` is found via `LEOMA_S3S_FS`, else `$LEOMA_TOOLS_DIR/bin/s3s-fs`, else
-//! `$HOME/.cache/leoma-tools/bin/s3s-fs`. Install it with
-//! `cargo install s3s-fs@0.14.1 --locked --features binary --root $HOME/.cache/leoma-tools`.
+//! The server comes from `leoma_testkit::S3sFs`, which names how to install it when missing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use leoma_api_types::TaskId;
 use leoma_api_types::keys::Secret;
@@ -23,61 +18,18 @@ use leoma_storage::{Bucket, BucketReader, ObjectBucket, PeerRegistry, S3Config, 
 const AK: &str = "storage-test-ak";
 const SK: &str = "storage-test-secret";
 
-fn s3s_fs_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("LEOMA_S3S_FS") {
-        return PathBuf::from(p);
-    }
-    let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
-    let candidates = [
-        std::env::var_os("LEOMA_TOOLS_DIR").map(|t| PathBuf::from(t).join("bin/s3s-fs")),
-        Some(home.join(".cache/leoma-tools/bin/s3s-fs")),
-    ];
-    for c in candidates.into_iter().flatten() {
-        if c.exists() {
-            return c;
-        }
-    }
-    panic!(
-        "s3s-fs is missing: set LEOMA_S3S_FS or install it with \
-         `cargo install s3s-fs@0.14.1 --locked --features binary --root $HOME/.cache/leoma-tools`"
-    );
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-    data: tempfile::TempDir,
-}
+/// The kit's `s3s-fs`, with bucket configs for it.
+struct Server(leoma_testkit::S3sFs);
 
 impl Server {
     fn start() -> Self {
-        let data = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(s3s_fs_binary())
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", AK, "--secret-key", SK])
-            .arg(data.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        Server { child, port, data }
+        Server(leoma_testkit::S3sFs::start(AK, SK).expect("s3s-fs starts"))
     }
 
     fn config(&self, bucket: &str, secret: &str) -> S3Config {
-        std::fs::create_dir_all(self.data.path().join(bucket)).unwrap();
+        self.0.bucket_dir(bucket).unwrap();
         let mut c = S3Config::new(
-            format!("http://127.0.0.1:{}/", self.port),
+            format!("{}/", self.0.endpoint()),
             "auto",
             bucket,
             Secret::new(AK),
@@ -86,13 +38,6 @@ impl Server {
         );
         c.max_retries = 0;
         c
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
