@@ -165,6 +165,13 @@ async fn chain(n: &Net) -> Arc<MemChain> {
 }
 
 fn registry(server: &S3Server, n: &Net, overrides: &[(usize, &str, &str)]) -> PeerRegistry {
+    let (r, warnings) = PeerRegistry::parse(&registry_json(server, n, overrides), true);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    r
+}
+
+/// `PEER_VALIDATORS` for the four test buckets.
+fn registry_json(server: &S3Server, n: &Net, overrides: &[(usize, &str, &str)]) -> String {
     let server_endpoint = server.endpoint();
     let entries: Vec<String> = n
         .validators
@@ -180,9 +187,7 @@ fn registry(server: &S3Server, n: &Net, overrides: &[(usize, &str, &str)]) -> Pe
             )
         })
         .collect();
-    let (r, warnings) = PeerRegistry::parse(&format!("[{}]", entries.join(",")), true);
-    assert!(warnings.is_empty(), "{warnings:?}");
-    r
+    format!("[{}]", entries.join(","))
 }
 
 fn config() -> WeightsConfig {
@@ -586,4 +591,71 @@ async fn v1_seniority_ignores_blacklisted_miners_but_v1_verdicts_still_count() {
             .map(|m| m.evaluated)
     };
     assert_eq!(evaluated(&plain), evaluated(&cached));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_binary_over_s3_and_the_loopback_node_prints_what_score_computes() {
+    let server = S3Server::start();
+    let n = net();
+    let mirror = tempfile::tempdir().unwrap();
+    populate(&server, &n, mirror.path()).await;
+    let chain = chain(&n).await;
+    let node = leoma_chain::node::LoopbackNode::start(chain.clone())
+        .await
+        .unwrap();
+    let wallets = tempfile::tempdir().unwrap();
+    let hotkey_file = wallets.path().join("ops/hotkeys/validator");
+    std::fs::create_dir_all(hotkey_file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &hotkey_file,
+        format!(r#"{{"secretSeed":"0x{}"}}"#, hex::encode([2u8; 32])),
+    )
+    .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let peers = registry_json(&server, &n, &[]);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_leoma-validator"));
+    cmd.args(["weights", "--once", "--dry-run", "--epoch-block"])
+        .arg(BOUNDARY.to_string())
+        .env_clear()
+        .env("NETUID", NETUID.to_string())
+        .env("SUBTENSOR_ENDPOINT", node.url())
+        .env("LEOMA_STATE_DIR", state.path())
+        .env("R2_ENDPOINT", server.endpoint())
+        .env("R2_VIDEOS_READ_ACCESS_KEY", AK)
+        .env("R2_VIDEOS_READ_SECRET_KEY", SK)
+        .env("PEER_VALIDATORS", &peers)
+        .env("ALLOW_INSECURE_S3", "true")
+        .env("BT_WALLET_PATH", wallets.path())
+        .env("WALLET_NAME", "ops")
+        .env("HOTKEY_NAME", "validator");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    assert!(!stderr.contains(SK), "a secret reached the log");
+    let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+
+    let req = AuditRequest {
+        allowlist: n.allowlist.to_bytes(),
+        commitment: Some(n.allowlist.commitment()),
+        epoch_block: BOUNDARY,
+        miners: Some(live_miners(&chain, &n)),
+        rules: None,
+        v1: V1Config::default(),
+        min_allowed_weights: 1,
+        concurrency: 4,
+        retry: RetryPolicy::NONE,
+    };
+    let offline = serde_json::to_value(audit::run_mirror(mirror.path(), &req).await.unwrap()).unwrap();
+    for field in ["window", "ranks", "winner", "weights"] {
+        assert_eq!(live[field], offline[field], "{field}");
+    }
+    assert!(chain.submissions().is_empty(), "a dry run submits nothing");
+    assert!(
+        StateDir::open(state.path()).unwrap().last_epoch_block().is_none(),
+        "a dry run records no processed epoch"
+    );
+    node.stop().await;
 }
