@@ -5,11 +5,17 @@
 //! Each peer bucket on `s3s-fs` holds `--tasks` tasks of artifacts (metadata, clip, first frame,
 //! one tiny generated video per miner, the signed v1 verdict file): about 100,000 objects per
 //! bucket at the defaults. The history is laid out directly on disk (s3s-fs serves
-//! `<dir>/<bucket>/<key>` as plain files), then the real weight epoch runs over S3 through a
-//! counting TCP proxy, which sees every HTTP request the epoch makes. Prints the request count,
-//! wall time of the epoch and the process's peak RSS during it.
+//! `<dir>/<bucket>/<key>` as plain files). Then the real binary runs one epoch,
+//! `leoma-validator weights --once --dry-run`, against the loopback chain node and the buckets
+//! through a counting TCP proxy that sees every HTTP request it makes to S3. Prints the request
+//! count, the process's wall time and its peak RSS (`VmHWM`, sampled until it exits).
 
-#![allow(missing_docs, clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,13 +24,10 @@ use std::time::{Duration, Instant};
 
 use leoma_api_types::TaskId;
 use leoma_api_types::allowlist::AllowlistV1;
-use leoma_api_types::keys::{self, Secret};
+use leoma_api_types::keys;
 use leoma_api_types::verdict::{VerdictEntryV1, VerdictFileV1, VerdictStatus};
 use leoma_chain::Keypair;
 use leoma_chain::mem::{MemChain, MemWriter};
-use leoma_storage::{ObjectBucket, PeerRegistry, S3Config};
-use leoma_validator::audit::{RetryPolicy, V1Config};
-use leoma_validator::weights::{StateDir, SubmitPolicy, WeightEpoch, WeightsConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -103,10 +106,14 @@ async fn counting_proxy(upstream: u16, count: Arc<AtomicU64>) -> u16 {
     port
 }
 
-fn key(i: usize) -> Keypair {
+fn seed(i: usize) -> [u8; 32] {
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
-    Keypair::from_seed(&seed).unwrap()
+    seed
+}
+
+fn key(i: usize) -> Keypair {
+    Keypair::from_seed(&seed(i)).unwrap()
 }
 
 fn write(path: &Path, bytes: &[u8]) {
@@ -156,14 +163,39 @@ fn populate(dir: &Path, validators: &[(Keypair, String)], miners: &[String], tas
     total
 }
 
-fn rss_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+/// Runs `cmd` to completion, sampling the child's peak RSS (`VmHWM`, KiB) while it runs.
+fn run_measured(mut cmd: std::process::Command) -> (std::process::Output, Duration, u64) {
+    let t = Instant::now();
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                let status = std::fs::read_to_string(&status_path).unwrap_or_default();
+                if let Some(kib) = status
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse::<u64>().ok())
+                {
+                    peak = peak.max(kib);
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            peak
+        })
+    };
+    let out = child.wait_with_output().unwrap();
+    let wall = t.elapsed();
+    done.store(true, Ordering::Relaxed);
+    (out, wall, sampler.join().unwrap())
 }
 
 fn main() {
@@ -210,7 +242,7 @@ async fn run(a: Args) {
             .iter()
             .map(|v| v.0.hotkey().as_str().to_owned())
             .collect::<Vec<_>>(),
-        INTERVAL,
+        INTERVAL as u64,
     )
     .unwrap();
     write(
@@ -218,7 +250,12 @@ async fn run(a: Args) {
         &allowlist.to_bytes(),
     );
 
+    // The first boundary whose window reaches the newest task.
+    let mut boundary = (total + 3) * INTERVAL;
+    boundary += (EPOCH_LEN - boundary % EPOCH_LEN) % EPOCH_LEN;
+    // The fake keeps a state per block: run up to the boundary while the state is still empty.
     let chain = Arc::new(MemChain::new());
+    chain.advance(u32::try_from(boundary - 1).unwrap());
     chain.with_subnet(NETUID, |s| {
         s.owner_hotkey = Some(owner.hotkey().clone());
         s.register(owner.hotkey().clone(), owner.hotkey().clone());
@@ -234,10 +271,10 @@ async fn run(a: Args) {
     leoma_chain::CommitmentWriter::set_commitment(&writer, NETUID, &allowlist.commitment())
         .await
         .unwrap();
-    // The first boundary whose window reaches the newest task.
-    let mut boundary = (total + 3) * INTERVAL;
-    boundary += (EPOCH_LEN - boundary % EPOCH_LEN) % EPOCH_LEN;
-    chain.advance(u32::try_from(boundary).unwrap());
+    chain.advance(1);
+    let node = leoma_chain::node::LoopbackNode::start(chain.clone())
+        .await
+        .unwrap();
 
     let count = Arc::new(AtomicU64::new(0));
     let proxy = counting_proxy(server.port(), count.clone()).await;
@@ -251,71 +288,73 @@ async fn run(a: Args) {
             )
         })
         .collect();
-    let (registry, warnings) = PeerRegistry::parse(&format!("[{}]", entries.join(",")), true);
-    assert!(warnings.is_empty(), "{warnings:?}");
+    let peers = format!("[{}]", entries.join(","));
     server.bucket_dir("leoma-videos").unwrap();
-    let source = ObjectBucket::s3(&S3Config::new(
-        endpoint.clone(),
-        "auto",
-        "leoma-videos",
-        Secret::new(AK),
-        Secret::new(SK),
-        true,
-    ))
+    let wallets = tempfile::tempdir().unwrap();
+    let hotkey_file = wallets.path().join("bench/hotkeys/validator");
+    std::fs::create_dir_all(hotkey_file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &hotkey_file,
+        format!(r#"{{"secretSeed":"0x{}"}}"#, hex::encode(seed(2))),
+    )
     .unwrap();
     let state = tempfile::tempdir().unwrap();
-    let epoch = WeightEpoch {
-        config: WeightsConfig {
-            netuid: NETUID,
-            epoch_len: EPOCH_LEN,
-            v1: V1Config::default(),
-            allow_http: true,
-            concurrency: 16,
-            read_retry: RetryPolicy::NONE,
-            submit: SubmitPolicy {
-                delays: vec![Duration::from_millis(10)],
-                rate_limit_poll: Duration::from_millis(10),
-            },
-            poll_interval: Duration::from_secs(1),
-        },
-        chain,
-        setter: None,
-        hotkey: me.hotkey().clone(),
-        source: Some(Arc::new(source)),
-        registry,
-        state: StateDir::open(state.path()).unwrap(),
-    };
 
-    // Peak RSS of the epoch alone: reset the high-water mark (Linux `clear_refs` 5).
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let rss_before = rss_kib("VmRSS:");
     let mut walls = Vec::new();
     let mut requests = Vec::new();
-    let mut winner = None;
+    let mut peaks = Vec::new();
+    let mut winner = serde_json::Value::Null;
     for _ in 0..5 {
         count.store(0, Ordering::Relaxed);
-        let t = Instant::now();
-        let report = epoch.compute(boundary).await.unwrap();
-        walls.push(t.elapsed());
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_leoma-validator"));
+        cmd.args(["weights", "--once", "--dry-run", "--epoch-block"])
+            .arg(boundary.to_string())
+            .env_clear()
+            .env("NETUID", NETUID.to_string())
+            .env("SUBTENSOR_ENDPOINT", node.url())
+            .env("LEOMA_STATE_DIR", state.path())
+            .env("R2_ENDPOINT", &endpoint)
+            .env("R2_VIDEOS_READ_ACCESS_KEY", AK)
+            .env("R2_VIDEOS_READ_SECRET_KEY", SK)
+            .env("PEER_VALIDATORS", &peers)
+            .env("ALLOW_INSECURE_S3", "true")
+            .env("BT_WALLET_PATH", wallets.path())
+            .env("WALLET_NAME", "bench")
+            .env("HOTKEY_NAME", "validator");
+        let (out, wall, peak) = tokio::task::spawn_blocking(move || run_measured(cmd))
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["rejected_files"], serde_json::json!([]));
+        assert_eq!(
+            report["window"]["task_ids"].as_array().map(Vec::len),
+            Some(100),
+            "a full window"
+        );
+        winner = report["winner"]["hotkey"].clone();
+        walls.push(wall);
         requests.push(count.load(Ordering::Relaxed));
-        assert!(report.rejected_files.is_empty(), "{:?}", report.rejected_files);
-        assert_eq!(report.window.task_ids.len(), 100, "a full window");
-        winner = report.winner.map(|w| w.hotkey);
+        peaks.push(peak);
     }
-    let peak = rss_kib("VmHWM:");
     walls.sort();
+    peaks.sort_unstable();
     let reference_requests = a.validators * objects_per_bucket.div_ceil(1000);
-    println!("epoch block {boundary}, winner {winner:?}");
+    println!("epoch block {boundary}, winner {winner}");
     println!(
-        "| {} | {} | {} | {} | {:.0} / {:.0} ms | {:.1} MiB (RSS before {:.1} MiB) | {} |",
+        "| {} | {} | {} | {} | {:.0} / {:.0} ms | {:.1} / {:.1} MiB | {} |",
         a.validators,
         a.tasks,
         objects_per_bucket,
         requests[0],
         walls[0].as_secs_f64() * 1e3,
         walls[walls.len() / 2].as_secs_f64() * 1e3,
-        peak as f64 / 1024.0,
-        rss_before as f64 / 1024.0,
+        peaks[0] as f64 / 1024.0,
+        peaks[peaks.len() - 1] as f64 / 1024.0,
         reference_requests,
     );
     assert!(

@@ -648,13 +648,17 @@ async fn dry_run_binary_over_s3_and_the_loopback_node_prints_what_score_computes
         concurrency: 4,
         retry: RetryPolicy::NONE,
     };
-    let offline = serde_json::to_value(audit::run_mirror(mirror.path(), &req).await.unwrap()).unwrap();
+    let offline =
+        serde_json::to_value(audit::run_mirror(mirror.path(), &req).await.unwrap()).unwrap();
     for field in ["window", "ranks", "winner", "weights"] {
         assert_eq!(live[field], offline[field], "{field}");
     }
     assert!(chain.submissions().is_empty(), "a dry run submits nothing");
     assert!(
-        StateDir::open(state.path()).unwrap().last_epoch_block().is_none(),
+        StateDir::open(state.path())
+            .unwrap()
+            .last_epoch_block()
+            .is_none(),
         "a dry run records no processed epoch"
     );
     node.stop().await;
