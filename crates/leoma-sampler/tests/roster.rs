@@ -4,18 +4,21 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use leoma_api_types::keys::Secret;
 use leoma_chain::mem::MemChain;
 use leoma_sampler::roster::{
-    CachedChutes, CachedRegistry, ChutesHttp, HfHttp, Roster, RosterConfig, RosterSnapshot,
+    CachedChutes, CachedRegistry, ChuteDirectory, ChuteInfo, ChutesHttp, HfHttp, Roster,
+    RosterConfig, RosterError,
 };
 use leoma_testkit::roster::{good_commitment, miner_hotkey, register, reveal};
 use leoma_testkit::{ChuteScript, FakeChutes, FakeHub, HubScript};
 
-const NETUID: u16 = 7;
-const REV: &str = "0123456789abcdef0123456789abcdef01234567";
+mod roster_world;
+use roster_world::{NETUID, REV, reason};
 
 struct World {
     chain: Arc<MemChain>,
@@ -53,35 +56,8 @@ impl World {
 
     /// Registers miner `i` with a good commitment, a hot chute and HF weights `weights`.
     fn good_miner(&self, i: u32, weights: &str) -> String {
-        let hk = miner_hotkey(i);
-        register(&self.chain, NETUID, &hk);
-        let c = good_commitment(&hk, REV, &format!("chute-{i}"));
-        reveal(
-            &self.chain,
-            NETUID,
-            &hk,
-            &c.to_payload(),
-            100 + u64::from(i),
-        );
-        self.chutes.set_chute(
-            &c.chute_id,
-            ChuteScript::hot(&format!("slug-{i}"), &c.model_name, REV),
-        );
-        self.hub.set_model(
-            &c.model_name,
-            REV,
-            HubScript::weights(REV, &[("model.safetensors", weights)]),
-        );
-        hk.as_str().to_owned()
+        roster_world::good_miner(&self.chain, &self.chutes, &self.hub, i, weights)
     }
-}
-
-fn reason(s: &RosterSnapshot, hotkey: &str) -> Option<String> {
-    s.miner(hotkey)
-        .unwrap()
-        .invalid_reason
-        .as_ref()
-        .map(|r| r.as_wire())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -320,9 +296,11 @@ async fn many_miners_with_timeouts_finish_within_one_timeout_period() {
         }
     }
     assert_eq!(slow.len(), 20);
-    // 20 stuck lookups need 20 slots to overlap; the default of 16 would take two periods.
+    // At the default concurrency (16): 20 stuck lookups outnumber the slots, but a stuck check
+    // gives its slot back after a quarter of the timeout, so the pass takes about one period.
     let mut config = RosterConfig::new(NETUID);
-    config.concurrency = 32;
+    assert_eq!(config.concurrency, 16);
+    config.call_timeout = timeout;
     let started = Instant::now();
     let snap = w
         .roster(timeout, config)
@@ -330,10 +308,115 @@ async fn many_miners_with_timeouts_finish_within_one_timeout_period() {
         .await
         .unwrap();
     let elapsed = started.elapsed();
+    assert!(elapsed >= timeout, "took {elapsed:?}");
     assert!(elapsed < timeout * 2, "took {elapsed:?}");
     assert_eq!(snap.miners.len(), 256);
     for hk in &slow {
         assert_eq!(reason(&snap, hk).as_deref(), Some("chute_fetch_failed"));
     }
     assert_eq!(snap.valid_miners().count(), 236);
+}
+
+/// A chute directory that answers after `delay` and records the most lookups in flight.
+struct CountingChutes {
+    delay: Duration,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+    stuck: BTreeSet<String>,
+}
+
+#[async_trait]
+impl ChuteDirectory for CountingChutes {
+    async fn chute_info(&self, chute_id: &str) -> Result<ChuteInfo, RosterError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        let wait = if self.stuck.contains(chute_id) {
+            Duration::from_secs(60)
+        } else {
+            self.delay
+        };
+        tokio::time::sleep(wait).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        Ok(ChuteInfo {
+            slug: Some("s".into()),
+            hot: true,
+            revision: None,
+            names: vec![],
+        })
+    }
+}
+
+impl CountingChutes {
+    fn new(delay: Duration, stuck: BTreeSet<String>) -> Self {
+        CountingChutes {
+            delay,
+            in_flight: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+            stuck,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lookups_that_make_progress_stay_within_the_concurrency_bound() {
+    let w = World::new().await;
+    for i in 0..64 {
+        w.good_miner(i, &format!("w{i}"));
+    }
+    let chutes = Arc::new(CountingChutes::new(
+        Duration::from_millis(40),
+        BTreeSet::new(),
+    ));
+    let hf = HfHttp::new(&w.hub.base_url(), None, Duration::from_secs(5)).unwrap();
+    let roster = Roster::new(
+        w.chain.clone(),
+        chutes.clone(),
+        Arc::new(hf),
+        RosterConfig::new(NETUID),
+    );
+    let snap = roster.validate(&BTreeSet::new()).await.unwrap();
+    assert_eq!(snap.valid_miners().count(), 64);
+    assert_eq!(chutes.peak.load(Ordering::SeqCst), 16);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_roster_times_out_a_lookup_the_adapter_does_not() {
+    let w = World::new().await;
+    let ok = w.good_miner(0, "w0");
+    let stuck = w.good_miner(1, "w1");
+    let chutes = Arc::new(CountingChutes::new(
+        Duration::ZERO,
+        ["chute-1".to_owned()].into(),
+    ));
+    let hf = HfHttp::new(&w.hub.base_url(), None, Duration::from_secs(5)).unwrap();
+    let mut config = RosterConfig::new(NETUID);
+    config.call_timeout = Duration::from_millis(300);
+    let roster = Roster::new(w.chain.clone(), chutes, Arc::new(hf), config);
+    let started = Instant::now();
+    let snap = roster.validate(&BTreeSet::new()).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(reason(&snap, &ok), None);
+    assert_eq!(reason(&snap, &stuck).as_deref(), Some("chute_fetch_failed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_info_without_sha_is_hf_model_fetch_failed() {
+    let w = World::new().await;
+    let hk = w.good_miner(0, "w0");
+    let c = good_commitment(&miner_hotkey(0), REV, "chute-0");
+    w.hub.set_model(
+        &c.model_name,
+        REV,
+        HubScript::Model {
+            sha: None,
+            siblings: vec![leoma_testkit::Sibling::lfs("model.safetensors", "w0")],
+        },
+    );
+    let snap = w
+        .roster(Duration::from_secs(5), RosterConfig::new(NETUID))
+        .validate(&BTreeSet::new())
+        .await
+        .unwrap();
+    assert_eq!(reason(&snap, &hk).as_deref(), Some("hf_model_fetch_failed"));
+    assert_eq!(snap.miner(&hk).unwrap().model_hash, None);
 }

@@ -12,6 +12,7 @@
 pub mod chutes;
 pub mod gemini;
 pub mod hf;
+pub mod owner_api;
 pub mod roster;
 pub mod s3;
 pub mod server;

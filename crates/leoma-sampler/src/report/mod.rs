@@ -3,6 +3,11 @@
 //!
 //! Every call is best effort for its caller: a failure is returned as a typed [`ReportError`]
 //! that the caller logs once; nothing here may stop a roster pass, a turn or an epoch.
+//! [`OwnerApiHttp`] is the HTTP adapter; [`NoReporter`] stands in when `API_URL` is unset.
+
+pub mod http;
+
+pub use http::{OwnerApiHttp, OwnerApiSettings, SharedSigner};
 
 use async_trait::async_trait;
 use leoma_api_types::report::MinerReport;

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use leoma_api_types::commitment::{check_fields, exceeds_commit_limit, parse_commit};
 use leoma_api_types::json::PyValue;
@@ -27,6 +27,9 @@ pub struct RosterConfig {
     pub concurrency: usize,
     /// `STRICT_CHUTE_BINDING` (false, M3).
     pub strict_chute_binding: bool,
+    /// Longest one chute-info or model-info lookup may take before the miner gets the
+    /// lookup's failure reason (10 s, SPEC §6.4). Give the HTTP adapters the same timeout.
+    pub call_timeout: Duration,
 }
 
 impl RosterConfig {
@@ -36,7 +39,17 @@ impl RosterConfig {
             netuid,
             concurrency: 16,
             strict_chute_binding: false,
+            call_timeout: Duration::from_secs(10),
         }
+    }
+
+    /// How long a miner's check holds its concurrency slot before giving it back: a quarter
+    /// of `call_timeout`. A check stuck on an unresponsive service then stops blocking the
+    /// others, so a pass with many stuck lookups still ends about one `call_timeout` after the
+    /// last check started, while checks that make progress stay bounded by `concurrency`.
+    /// A check takes at most two lookups, so at most `9 × concurrency` are ever in flight.
+    pub fn slot_lease(&self) -> Duration {
+        (self.call_timeout / 4).max(Duration::from_millis(1))
     }
 }
 
@@ -125,6 +138,7 @@ impl Roster {
         blacklist: &BTreeSet<String>,
     ) -> Vec<MinerInfo> {
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let lease = self.config.slot_lease();
         let mut tasks = JoinSet::new();
         let mut fallback = BTreeMap::new();
         for c in candidates {
@@ -132,8 +146,16 @@ impl Roster {
             let blacklisted = blacklist.contains(&c.hotkey);
             let (this, permits) = (self.clone(), permits.clone());
             tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                this.check_one(c, blacklisted).await
+                let permit = permits.acquire_owned().await;
+                let check = this.check_one(c, blacklisted);
+                tokio::pin!(check);
+                tokio::select! {
+                    info = &mut check => info,
+                    () = tokio::time::sleep(lease) => {
+                        drop(permit);
+                        check.await
+                    }
+                }
             });
         }
         let mut done: BTreeMap<u16, MinerInfo> = BTreeMap::new();
@@ -230,10 +252,14 @@ impl Roster {
         revision: &str,
         chute_id: &str,
     ) -> Result<(), InvalidReason> {
-        let chute = self.chutes.chute_info(chute_id).await.map_err(|e| {
-            tracing::debug!(uid = info.uid, error = %e, "chute info unavailable");
-            InvalidReason::ChuteFetchFailed
-        })?;
+        let limit = self.config.call_timeout;
+        let chute = tokio::time::timeout(limit, self.chutes.chute_info(chute_id))
+            .await
+            .unwrap_or_else(|_| Err(timed_out("chutes", limit)))
+            .map_err(|e| {
+                tracing::debug!(uid = info.uid, error = %e, "chute info unavailable");
+                InvalidReason::ChuteFetchFailed
+            })?;
         info.chute_slug = chute.slug.clone();
         if !chute.hot {
             return Err(InvalidReason::ChuteNotRunning);
@@ -244,10 +270,9 @@ impl Roster {
         if self.config.strict_chute_binding && !chute.names.iter().any(|n| n == model_name) {
             return Err(InvalidReason::ChuteModelMismatch);
         }
-        let model = self
-            .registry
-            .model_info(model_name, revision)
+        let model = tokio::time::timeout(limit, self.registry.model_info(model_name, revision))
             .await
+            .unwrap_or_else(|_| Err(timed_out("huggingface", limit)))
             .map_err(|e| {
                 tracing::debug!(uid = info.uid, error = %e, "model info unavailable");
                 InvalidReason::HfModelFetchFailed
@@ -260,6 +285,13 @@ impl Roster {
             return Err(InvalidReason::RevisionMismatchHf(sha));
         }
         Ok(())
+    }
+}
+
+fn timed_out(service: &'static str, limit: Duration) -> RosterError {
+    RosterError::Transport {
+        service,
+        reason: format!("no answer within {limit:?}"),
     }
 }
 
