@@ -663,3 +663,138 @@ async fn dry_run_binary_over_s3_and_the_loopback_node_prints_what_score_computes
     );
     node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_unsigned_and_forged_files_on_s3_are_skipped_with_reasons() {
+    use leoma_api_types::allowlist::{AllowlistV2, ConsensusParamsV2, ValidatorEntryV2};
+    use leoma_api_types::verdict::{VerdictEntryV2, VerdictFileV2};
+
+    let server = S3Server::start();
+    let n = net();
+    let entries = n
+        .validators
+        .iter()
+        .map(|(hk, _, bucket)| ValidatorEntryV2 {
+            hotkey: Hotkey::parse(hk).unwrap(),
+            bucket: bucket.clone(),
+            endpoint: server.endpoint(),
+            region: "auto".to_owned(),
+        })
+        .collect();
+    let params = ConsensusParamsV2 {
+        epoch_length: 60,
+        ..ConsensusParamsV2::REFERENCE_DEFAULTS
+    };
+    let allowlist = AllowlistV2::new(entries, params).unwrap();
+    let order: Vec<&(String, Keypair, String)> = allowlist
+        .validators()
+        .iter()
+        .map(|e| {
+            n.validators
+                .iter()
+                .find(|v| v.0 == e.hotkey.as_str())
+                .unwrap()
+        })
+        .collect();
+    for rid in 1..=12i64 {
+        let (hk, k, bucket) = order[usize::try_from(rid).unwrap() % order.len()];
+        let data = n
+            .miners
+            .iter()
+            .enumerate()
+            .map(|(m, mk)| {
+                let passed = (rid + m as i64 * 3) % 5 < 1 + m as i64;
+                VerdictEntryV2 {
+                    hotkey: mk.hotkey().as_str().to_owned(),
+                    passed,
+                    status: VerdictStatus::of_passed(passed),
+                    reason: None,
+                    confidence: Some(80),
+                    reasoning: "ok".into(),
+                    latency_ms: Some(1000),
+                    original_artifacts: Some("[]".into()),
+                    generated_artifacts: Some("{}".into()),
+                    presentation_order: "single-video benchmark".into(),
+                }
+            })
+            .collect();
+        let file =
+            VerdictFileV2::signed(TaskId(rid as u64), Hotkey::parse(hk).unwrap(), data, k).unwrap();
+        let mut body = file.to_bytes();
+        if rid == 10 {
+            // Unsigned: the same file without its signature field.
+            let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            v.as_object_mut().unwrap().remove("signature");
+            body = serde_json::to_vec_pretty(&v).unwrap();
+        }
+        if rid == 9 {
+            // Forged: signed by another validator's key under this producer's name.
+            let other = &order[(usize::try_from(rid).unwrap() + 1) % order.len()].1;
+            let mut forged = file.clone();
+            forged.signature =
+                leoma_api_types::signature::SignatureHex::sign(other, &forged.signing_digest());
+            body = forged.to_bytes();
+        }
+        server
+            .bucket(bucket, SK)
+            .put(
+                &verdict_key(TaskId(rid as u64), hk),
+                body,
+                "application/json",
+            )
+            .await
+            .unwrap();
+    }
+    let source = server.bucket("leoma-videos", SK);
+    let digest = allowlist.digest();
+    leoma_storage::layout::publish_allowlist_v2(&source, &digest, allowlist.to_bytes())
+        .await
+        .unwrap();
+
+    let chain = Arc::new(MemChain::new());
+    chain.with_subnet(NETUID, |s| {
+        s.owner_hotkey = Some(n.owner.hotkey().clone());
+        s.register(n.owner.hotkey().clone(), n.owner.hotkey().clone());
+        for m in &n.miners {
+            s.register(m.hotkey().clone(), m.hotkey().clone());
+        }
+    });
+    let writer = MemWriter::new(chain.clone(), n.owner.hotkey().clone());
+    leoma_chain::CommitmentWriter::set_commitment(&writer, NETUID, &allowlist.commitment())
+        .await
+        .unwrap();
+    chain.advance(u32::try_from(BOUNDARY).unwrap());
+
+    let state = tempfile::tempdir().unwrap();
+    let e = epoch(
+        &server,
+        &n,
+        chain,
+        None,
+        registry(&server, &n, &[]),
+        state.path(),
+    );
+    let report = e.compute(BOUNDARY).await.unwrap();
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["rules"], "v2", "{json}");
+    let reason_for = |rid: i64| {
+        report
+            .rejected_files
+            .iter()
+            .find(|r| {
+                r.path.starts_with(&format!("{rid}/")) || r.path.contains(&format!("/{rid}/"))
+            })
+            .map(|r| r.reason.clone())
+    };
+    let unsigned = reason_for(10).expect("the unsigned file is reported");
+    assert!(unsigned.contains("signature"), "{unsigned}");
+    let forged = reason_for(9).expect("the forged file is reported");
+    assert!(forged.contains("signature"), "{forged}");
+    let window = &report.window.task_ids;
+    assert!(!window.contains(&9) && !window.contains(&10), "{window:?}");
+    assert!(!window.is_empty());
+    assert!(
+        report.winner.is_some(),
+        "the other files still decide the epoch"
+    );
+}
