@@ -28,7 +28,8 @@ pub(crate) fn run() -> Result<()> {
         let mut test = Command::new(cargo_bin());
         test.current_dir(&root)
             .env("LEOMA_TOOLS_DIR", tools_dir())
-            .env("LEOMA_TEST_PYTHON", crate::prepare::python_path());
+            .env("LEOMA_TEST_PYTHON", crate::prepare::python_path())
+            .env("PATH", crate::prepare::test_path()?);
         if has_nextest() {
             test.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
         } else {

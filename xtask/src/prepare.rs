@@ -11,10 +11,22 @@ use anyhow::{Context, Result, bail};
 use crate::ci::{cargo_bin, status, tools_dir};
 
 /// Python packages the interop tests drive, pinned (PyPI).
-const PYTHON_PEERS: &[&str] = &["bittensor-wallet==4.1.1", "bittensor-drand==2.0.0"];
+const PYTHON_PEERS: &[&str] = &[
+    "bittensor-wallet==4.1.1",
+    "bittensor-drand==2.0.0",
+    // The owner-api's OpenAPI conformance run.
+    "schemathesis==4.32.5",
+];
 
 /// Debian packages the tests run: `(command that proves it is installed, package)`.
-const DEBIAN_PEERS: &[(&str, &str)] = &[("ffmpeg", "ffmpeg"), ("ffprobe", "ffmpeg")];
+const DEBIAN_PEERS: &[(&str, &str)] = &[
+    ("ffmpeg", "ffmpeg"),
+    ("ffprobe", "ffmpeg"),
+    // The dashboard page test (headless).
+    ("chromium", "chromium"),
+    // The owner-api store tests start a private cluster; Debian keeps `initdb` off PATH.
+    ("initdb", "postgresql"),
+];
 
 /// Crates installed as binaries into `$LEOMA_TOOLS_DIR/bin`: `(binary, install arguments)`.
 const CARGO_PEERS: &[(&str, &[&str])] = &[(
@@ -63,7 +75,7 @@ fn python() -> Result<()> {
 fn debian() -> Result<()> {
     let mut missing: Vec<&str> = DEBIAN_PEERS
         .iter()
-        .filter(|(probe, _)| !on_path(probe))
+        .filter(|(probe, _)| !installed(probe))
         .map(|(_, package)| *package)
         .collect();
     missing.dedup();
@@ -106,6 +118,33 @@ fn cargo_tools() -> Result<()> {
         status(install)?;
     }
     Ok(())
+}
+
+/// PATH for the tests: the tools venv's `bin` (schemathesis) and PostgreSQL's server tools
+/// first, then the caller's PATH.
+pub(crate) fn test_path() -> Result<std::ffi::OsString> {
+    let mut dirs = vec![tools_dir().join("venv/bin")];
+    dirs.extend(postgres_bin_dir());
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).context("building PATH for the tests")
+}
+
+/// On PATH, or (PostgreSQL's server tools) in Debian's versioned directory.
+fn installed(program: &str) -> bool {
+    on_path(program) || (program == "initdb" && postgres_bin_dir().is_some())
+}
+
+/// `/usr/lib/postgresql/<newest version>/bin`, where Debian installs `initdb` and `pg_ctl`.
+pub(crate) fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|d| d.join("initdb").is_file())
+        .collect();
+    dirs.sort();
+    dirs.pop()
 }
 
 fn on_path(program: &str) -> bool {
