@@ -52,11 +52,40 @@ impl ChuteScript {
     }
 }
 
+/// Makes a response video from the request body (the §3.13 JSON: `prompt`, base64 `image`,
+/// ...), like a real model conditioned on the first frame. Runs on a blocking thread.
+#[derive(Clone)]
+pub struct Renderer(pub Arc<RenderFn>);
+
+/// The function behind a [`Renderer`]: request JSON → MP4 bytes, or why not.
+pub type RenderFn = dyn Fn(&Value) -> Result<Vec<u8>, String> + Send + Sync;
+
+impl Renderer {
+    /// Wraps a render function.
+    pub fn new(f: impl Fn(&Value) -> Result<Vec<u8>, String> + Send + Sync + 'static) -> Self {
+        Renderer(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Renderer(..)")
+    }
+}
+
+impl PartialEq for Renderer {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// How `POST /invoke/{slug}/generate` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GenerateScript {
     /// 200 `video/mp4` with these bytes.
     Video(Vec<u8>),
+    /// 200 `video/mp4` rendered from the request (500 when the renderer fails).
+    Render(Renderer),
     /// This status.
     Status(u16),
     /// Waits, then answers as the inner script.
@@ -70,6 +99,8 @@ struct ChutesState {
     info_requests: BTreeMap<String, u32>,
     auth_headers: Vec<Option<String>>,
     generate_bodies: Vec<(String, Value)>,
+    generate_calls: BTreeMap<String, u32>,
+    record_bodies: bool,
 }
 
 type Shared = Arc<Mutex<ChutesState>>;
@@ -147,10 +178,13 @@ async fn chute_info(
 }
 
 async fn generate(State(state): State<Shared>, Path(slug): Path<String>, body: Bytes) -> Response {
+    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let script = {
         let mut s = lock(&state);
-        let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        s.generate_bodies.push((slug.clone(), json));
+        if s.record_bodies {
+            s.generate_bodies.push((slug.clone(), json.clone()));
+        }
+        *s.generate_calls.entry(slug.clone()).or_default() += 1;
         s.generate.get(&slug).cloned()
     };
     let Some(mut script) = script else {
@@ -163,6 +197,15 @@ async fn generate(State(state): State<Shared>, Path(slug): Path<String>, body: B
     match script {
         GenerateScript::Video(bytes) => {
             (StatusCode::OK, [("content-type", "video/mp4")], bytes).into_response()
+        }
+        GenerateScript::Render(renderer) => {
+            match tokio::task::spawn_blocking(move || (renderer.0)(&json)).await {
+                Ok(Ok(bytes)) => {
+                    (StatusCode::OK, [("content-type", "video/mp4")], bytes).into_response()
+                }
+                Ok(Err(e)) => status(500, &e),
+                Err(e) => status(500, &e.to_string()),
+            }
         }
         GenerateScript::Status(code) => status(code, "scripted failure"),
         GenerateScript::Slow(..) => status(500, "unreachable"),
@@ -179,7 +222,10 @@ pub struct FakeChutes {
 impl FakeChutes {
     /// Starts an empty fake (every chute unknown → 404).
     pub async fn start() -> Result<Self, FakeError> {
-        let state: Shared = Arc::default();
+        let state: Shared = Arc::new(Mutex::new(ChutesState {
+            record_bodies: true,
+            ..ChutesState::default()
+        }));
         let router = Router::new()
             .route("/chutes/{id}", get(chute_info))
             .route("/invoke/{slug}/generate", post(generate))
@@ -223,6 +269,26 @@ impl FakeChutes {
     /// `Authorization` headers of every info request, in arrival order.
     pub fn auth_headers(&self) -> Vec<Option<String>> {
         lock(&self.state).auth_headers.clone()
+    }
+
+    /// How many generate calls `slug` received.
+    pub fn generate_calls(&self, slug: &str) -> u32 {
+        lock(&self.state)
+            .generate_calls
+            .get(slug)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Generate calls received in total.
+    pub fn total_generate_calls(&self) -> u32 {
+        lock(&self.state).generate_calls.values().sum()
+    }
+
+    /// Whether generate bodies are kept for [`FakeChutes::generate_bodies`] (default on; turn
+    /// it off in benchmarks, where every body holds a base64 image).
+    pub fn record_generate_bodies(&self, on: bool) {
+        lock(&self.state).record_bodies = on;
     }
 
     /// Bodies of every generate call as `(slug, json)`.

@@ -10,6 +10,9 @@
 //! It must never be a dependency of production code paths other than the `devnet` command.
 
 pub mod chutes;
+pub mod corpus;
+#[cfg(feature = "devnet")]
+pub mod devnet;
 pub mod gemini;
 pub mod hf;
 pub mod owner_api;
@@ -18,7 +21,7 @@ pub mod s3;
 pub mod server;
 pub mod video;
 
-pub use chutes::{ChuteScript, FakeChutes, GenerateScript};
+pub use chutes::{ChuteScript, FakeChutes, GenerateScript, Renderer};
 pub use gemini::{FakeGemini, GeminiReply};
 pub use hf::{FakeHub, HubScript, Sibling};
 pub use s3::S3sFs;
