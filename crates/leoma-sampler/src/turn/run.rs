@@ -1,0 +1,296 @@
+//! One attempt at a turn (SPEC §7.1 steps 4–5): prepare the clip (kept across attempts), fan
+//! out to the miners (videos kept across attempts, judging redone), upload in §7.8 order with
+//! the verdict file last, then the dual report.
+
+use std::path::PathBuf;
+
+use leoma_api_types::TaskId;
+use leoma_api_types::json::{self, PyObject, PyValue, Style};
+use leoma_api_types::metadata::{PromptInfo, SourceInfo, TaskMetadata};
+use leoma_api_types::samples::SampleContext;
+use leoma_eval::{Description, SourceMedia, VideoAssessor};
+use leoma_storage::layout::{put_first_frame, put_metadata, put_original_clip};
+
+use super::clock::now_text;
+use super::draw::Draw;
+use super::error::TurnError;
+use super::fanout::{Checked, Fanout, MinerTarget};
+use super::media::MediaTools;
+use super::oneshot::ClipChoice;
+use super::publish::{self, SignedVerdict};
+use super::source::{order_candidates, pick};
+use super::state::push_history;
+use super::{Sampler, entries::MinerResult};
+use crate::endpoint::generate_body;
+
+/// The clip of a turn, reused by every attempt.
+#[derive(Debug, Clone)]
+pub(super) struct Prepared {
+    key: String,
+    choice: ClipChoice,
+    clip: PathBuf,
+    frame: PathBuf,
+    clip_s: f64,
+    frame_png: Vec<u8>,
+    description: Description,
+    /// `(block, hash)` that seeded a v2 choice.
+    seed: Option<(u64, [u8; 32])>,
+}
+
+/// State of the turn in progress, kept across its attempts.
+#[derive(Debug)]
+pub(super) struct Work {
+    pub(super) rid: i64,
+    pub(super) dir: tempfile::TempDir,
+    prepared: Option<Prepared>,
+    checked: Option<Vec<(String, Checked)>>,
+}
+
+impl Work {
+    pub(super) fn new(rid: i64, dir: tempfile::TempDir) -> Self {
+        Work {
+            rid,
+            dir,
+            prepared: None,
+            checked: None,
+        }
+    }
+}
+
+/// How an attempt ended without an error.
+#[derive(Debug)]
+pub(super) enum Attempt {
+    /// Nothing to sample or publish (the task is remembered as done).
+    NoTask(String),
+    /// The verdict file was published.
+    Produced { entries: usize, passed: usize },
+}
+
+impl Sampler {
+    fn tools(&self) -> MediaTools {
+        MediaTools {
+            ffmpeg: self.settings.ffmpeg.clone(),
+            ffprobe: self.settings.ffprobe.clone(),
+            timeout: self.settings.tool_timeout,
+        }
+    }
+
+    async fn prepare(
+        &mut self,
+        work_dir: PathBuf,
+        v2: bool,
+        seed: (u64, [u8; 32]),
+        task: TaskId,
+    ) -> Result<Option<Prepared>, TurnError> {
+        let s = self.settings.source.clone();
+        let candidates = self
+            .catalog
+            .candidates(self.services.source.as_ref(), &s)
+            .await?;
+        let mut draw = if v2 {
+            Draw::seeded(seed.1, task.0)
+        } else {
+            Draw::Os
+        };
+        let mut used = self.state.used_videos();
+        let order = order_candidates(&candidates, &mut used, &mut draw, v2);
+        let tools = self.tools();
+        let Some(picked) = pick(
+            self.services.source.as_ref(),
+            &order,
+            &work_dir,
+            &tools,
+            &s,
+            &mut draw,
+        )
+        .await
+        else {
+            return Ok(None);
+        };
+        push_history(&mut used, &picked.key, s.max_video_history);
+        if let Err(e) = self.state.set_used_videos(&used) {
+            tracing::warn!(error = %e, "cannot persist the used-source history");
+        }
+        let clip = work_dir.join("original_clip.mp4");
+        let frame = work_dir.join("first_frame.png");
+        tools
+            .cut_clip(&picked.path, picked.choice.start, s.clip_duration_s, &clip)
+            .await?;
+        let _ = tokio::fs::remove_file(&picked.path).await;
+        tools.first_frame(&clip, &frame).await?;
+        let frame_png = tokio::fs::read(&frame)
+            .await
+            .map_err(|e| TurnError::io(&frame, e))?;
+        let clip_bytes = tokio::fs::read(&clip)
+            .await
+            .map_err(|e| TurnError::io(&clip, e))?;
+        let clip_s = match self.services.probe.probe(&clip).await {
+            Ok(info) if info.duration_s > 0.0 => info.duration_s,
+            _ => s.clip_duration_s,
+        };
+        let description = self
+            .services
+            .describer
+            .describe(&clip_bytes)
+            .await
+            .map_err(TurnError::Describe)?;
+        Ok(Some(Prepared {
+            key: picked.key,
+            choice: picked.choice,
+            clip,
+            frame,
+            clip_s,
+            frame_png,
+            description,
+            seed: v2.then_some(seed),
+        }))
+    }
+
+    /// One attempt. `work` belongs to `task`.
+    pub(super) async fn attempt(
+        &mut self,
+        work: &mut Work,
+        v2: bool,
+        seed: (u64, [u8; 32]),
+        targets: &[MinerTarget],
+    ) -> Result<Attempt, TurnError> {
+        let task = TaskId(u64::try_from(work.rid).unwrap_or(0));
+        let dir = work.dir.path().to_path_buf();
+        if work.prepared.is_none() {
+            work.prepared = self.prepare(dir.clone(), v2, seed, task).await?;
+        }
+        let Some(prep) = work.prepared.clone() else {
+            return Ok(Attempt::NoTask("no usable source clip".into()));
+        };
+        let body = generate_body(&prep.description.text, &prep.frame_png);
+        let assessor = VideoAssessor::new(self.services.probe.clone(), self.settings.assess.clone());
+        let fanout = Fanout {
+            miners: self.services.miners.as_ref(),
+            chutes: self.services.chutes.as_ref(),
+            assessor: &assessor,
+            judge: self.services.judge.as_ref(),
+            settings: &self.settings,
+            body: &body,
+            prompt: &prep.description.text,
+            first_frame_png: &prep.frame_png,
+            source: SourceMedia {
+                first_frame: &prep.frame,
+                clip: Some((&prep.clip, prep.clip_s)),
+            },
+            dir: &dir,
+        };
+        let judged = match &work.checked {
+            Some(checked) => fanout.rejudge(checked).await,
+            None => fanout.run(targets).await,
+        };
+        drop(body);
+        work.checked = Some(
+            judged
+                .iter()
+                .map(|(hk, c, _)| (hk.clone(), c.clone()))
+                .collect(),
+        );
+        let videos: Vec<(usize, String, PathBuf)> = judged
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (hk, c, _))| match c {
+                Checked::Video { path, .. } => Some((i, hk.clone(), path.clone())),
+                Checked::Failed(_) => None,
+            })
+            .collect();
+        if !v2 && videos.is_empty() {
+            return Ok(Attempt::NoTask("no accepted video".into()));
+        }
+        let mut results: Vec<(String, MinerResult)> =
+            judged.into_iter().map(|(hk, _, r)| (hk, r)).collect();
+
+        let own = self.services.own.as_ref();
+        put_original_clip(own, task, read(&prep.clip).await?).await?;
+        put_first_frame(own, task, prep.frame_png.clone()).await?;
+        let metadata = self.metadata(task, &prep, &results, &videos);
+        put_metadata(own, task, metadata).await?;
+        publish::upload_videos(own, task, videos, &mut results, self.settings.upload_concurrency)
+            .await;
+
+        let signer = self.services.signer.as_ref();
+        let Some(file) = publish::sign(v2, task, &self.services.hotkey, &results, signer)? else {
+            return Ok(Attempt::NoTask("no entry to publish".into()));
+        };
+        publish::publish(own, task, &self.services.hotkey, &file).await?;
+        let (entries, passed) = file.counts();
+        tracing::info!(task_id = task.0, entries, passed, "verdict file published");
+        self.dual_report(task, &prep, &file).await;
+        Ok(Attempt::Produced { entries, passed })
+    }
+
+    async fn dual_report(&self, task: TaskId, prep: &Prepared, file: &SignedVerdict) {
+        let ctx = SampleContext {
+            task_id: task,
+            s3_bucket: &self.services.own_bucket_name,
+            prompt: &prep.description.text,
+        };
+        let batches = publish::batches(&ctx, file, self.services.signer.as_ref());
+        publish::report(
+            self.services.reporter.as_ref(),
+            task,
+            &batches,
+            self.settings.report_timeout,
+        )
+        .await;
+    }
+
+    fn metadata(
+        &self,
+        task: TaskId,
+        prep: &Prepared,
+        results: &[(String, MinerResult)],
+        videos: &[(usize, String, PathBuf)],
+    ) -> Vec<u8> {
+        let s = &self.settings.source;
+        let latency = |i: usize| match results.get(i).map(|(_, r)| r) {
+            Some(MinerResult::Scored { latency_ms, .. }) => Some(*latency_ms),
+            Some(MinerResult::Unscored { latency_ms, .. }) => *latency_ms,
+            None => None,
+        };
+        let meta = TaskMetadata {
+            task_id: task,
+            created_at: now_text(),
+            source: SourceInfo {
+                bucket: self.services.source.name().to_owned(),
+                key: prep.key.clone(),
+                full_duration_seconds: prep.choice.duration,
+                clip_start_seconds: prep.choice.start,
+                clip_duration_seconds: s.clip_duration_s,
+                one_shot_segment_start_seconds: prep.choice.segment.start,
+                one_shot_segment_end_seconds: prep.choice.segment.end,
+                scene_cut_count: i64::try_from(prep.choice.cuts.len()).unwrap_or(i64::MAX),
+                scene_detection_threshold: s.scene_threshold,
+            },
+            prompt: PromptInfo {
+                model: prep.description.model.clone(),
+                text: prep.description.text.clone(),
+                description_source: "full_clip_video".to_owned(),
+            },
+            miners: videos.iter().map(|(_, hk, _)| hk.clone()).collect(),
+            miner_latencies_ms: videos
+                .iter()
+                .filter_map(|(i, hk, _)| latency(*i).map(|l| (hk.clone(), l)))
+                .collect(),
+        };
+        let mut doc = meta.to_py();
+        if let (PyValue::Object(o), Some((block, hash))) = (&mut doc, prep.seed) {
+            let mut sel = PyObject::new();
+            sel.insert("rule", "leoma-v2-block-hash");
+            sel.insert("seed_block", block);
+            sel.insert("seed_block_hash", format!("0x{}", hex::encode(hash)));
+            o.insert("clip_selection", sel);
+        }
+        json::encode(&doc, Style::Pretty).into_bytes()
+    }
+}
+
+async fn read(path: &std::path::Path) -> Result<Vec<u8>, TurnError> {
+    tokio::fs::read(path)
+        .await
+        .map_err(|e| TurnError::io(path, e))
+}
