@@ -13,7 +13,15 @@
 //! This crate wires the consensus crates to files; it must never change a consensus rule (those
 //! live in `leoma-rotation` and `leoma-scoring`) and never write anything but its own output and state files.
 
+pub mod allowlist;
 pub mod audit;
+pub mod config;
+pub mod devnet;
 pub mod logging;
+pub mod metrics;
+pub mod sampler_cmd;
+pub mod sampler_loop;
 pub mod score;
+pub mod serve;
+pub mod shutdown;
 pub mod weights;

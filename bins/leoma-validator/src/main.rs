@@ -37,6 +37,15 @@ enum Command {
     /// Run the weight epoch alone: at each epoch boundary, score the peers' verdict files and
     /// set winner-take-all weights. `--once --epoch-block N --dry-run` prints the epoch's JSON.
     Weights(Box<leoma_validator::weights::WeightsArgs>),
+    /// Run the validator: miner validation, sampling turns and weight epochs under one
+    /// supervisor, with `/health` and `/metrics`.
+    Serve(Box<leoma_validator::serve::ServeArgs>),
+    /// Run miner validation and the sampler alone (exit 2 without an own bucket or
+    /// `GEMINI_API_KEY`).
+    Sampler(Box<leoma_validator::sampler_cmd::SamplerArgs>),
+    /// Run a whole local subnet in one process (chain, owner, validators, simulated miners)
+    /// with no keys and no network; `--json` prints the epochs' weights and winners.
+    Devnet(Box<leoma_validator::devnet::DevnetArgs>),
     /// Wallet utilities: show the hotkey, sign and verify messages.
     Wallet {
         #[command(flatten)]
@@ -47,11 +56,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // SPEC §10.1: a `.env` in the working directory is loaded first; the process environment
+    // wins over it. Done before any thread starts.
+    let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     logging::init(cli.log_format, &cli.log_level);
     match cli.command {
         Command::Score(args) => ExitCode::from(leoma_validator::score::run(args)),
         Command::Weights(args) => ExitCode::from(leoma_validator::weights::run(*args)),
+        Command::Serve(args) => ExitCode::from(leoma_validator::serve::run(*args)),
+        Command::Sampler(args) => ExitCode::from(leoma_validator::sampler_cmd::run(*args)),
+        Command::Devnet(args) => ExitCode::from(leoma_validator::devnet::run(*args)),
         Command::Wallet { wallet, command } => ExitCode::from(leoma_chain::cli::execute(
             &wallet,
             &command,

@@ -143,6 +143,15 @@ async fn populate(server: &S3Server, n: &Net, mirror: &Path) {
         .unwrap();
 }
 
+/// A server holding the four buckets' v1 epoch, the cast, and a mirror of the same files.
+async fn populated() -> (S3Server, Net, tempfile::TempDir) {
+    let server = S3Server::start();
+    let n = net();
+    let mirror = tempfile::tempdir().unwrap();
+    populate(&server, &n, mirror.path()).await;
+    (server, n, mirror)
+}
+
 async fn chain(n: &Net) -> Arc<MemChain> {
     let chain = Arc::new(MemChain::new());
     chain.with_subnet(NETUID, |s| {
@@ -221,16 +230,14 @@ fn epoch(
         hotkey: n.me.hotkey().clone(),
         source: Some(Arc::new(server.bucket("leoma-videos", SK))),
         registry,
+        peers: None,
         state: StateDir::open(state).unwrap(),
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_buckets_give_the_weights_score_computes() {
-    let server = S3Server::start();
-    let n = net();
-    let mirror = tempfile::tempdir().unwrap();
-    populate(&server, &n, mirror.path()).await;
+    let (server, n, mirror) = populated().await;
     let chain = chain(&n).await;
     let state = tempfile::tempdir().unwrap();
     let writer: Arc<dyn WeightSetter> =
@@ -310,10 +317,7 @@ fn live_miners(chain: &MemChain, n: &Net) -> audit::MinerTable {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_secret_and_unreachable_peers_are_named_and_the_epoch_completes() {
-    let server = S3Server::start();
-    let n = net();
-    let mirror = tempfile::tempdir().unwrap();
-    populate(&server, &n, mirror.path()).await;
+    let (server, n, _mirror) = populated().await;
     let chain = chain(&n).await;
     let state = tempfile::tempdir().unwrap();
     let closed = {
@@ -354,10 +358,7 @@ async fn wrong_secret_and_unreachable_peers_are_named_and_the_epoch_completes() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_oversized_files_are_skipped_with_reasons() {
-    let server = S3Server::start();
-    let n = net();
-    let mirror = tempfile::tempdir().unwrap();
-    populate(&server, &n, mirror.path()).await;
+    let (server, n, _mirror) = populated().await;
     // Task 10 (producer V[2]) gets garbage; task 9 (producer V[1]) an oversized body.
     let (hk2, _, b2) = &n.validators[2];
     server
@@ -431,10 +432,7 @@ impl WeightSetter for Flaky {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submit_failures_are_retried_and_epochs_run_exactly_once() {
-    let server = S3Server::start();
-    let n = net();
-    let mirror = tempfile::tempdir().unwrap();
-    populate(&server, &n, mirror.path()).await;
+    let (server, n, _mirror) = populated().await;
     let chain = chain(&n).await;
     // Wake 3 blocks after the boundary.
     chain.advance(3);
@@ -490,10 +488,7 @@ async fn submit_failures_are_retried_and_epochs_run_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commit_reveal_subnet_gets_a_timelocked_commit_that_reveals_to_the_weights() {
-    let server = S3Server::start();
-    let n = net();
-    let mirror = tempfile::tempdir().unwrap();
-    populate(&server, &n, mirror.path()).await;
+    let (server, n, _mirror) = populated().await;
     let chain = chain(&n).await;
     chain.with_subnet(NETUID, |s| s.commit_reveal_enabled = true);
     let drand = leoma_chain::timelock::TestBeacon::from_seed(b"leoma weight epoch test beacon");
@@ -541,10 +536,7 @@ async fn commit_reveal_subnet_gets_a_timelocked_commit_that_reveals_to_the_weigh
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v1_seniority_ignores_blacklisted_miners_but_v1_verdicts_still_count() {
-    let server = S3Server::start();
-    let n = net();
-    let mirror = tempfile::tempdir().unwrap();
-    populate(&server, &n, mirror.path()).await;
+    let (server, n, _mirror) = populated().await;
     let chain = chain(&n).await;
     for (i, m) in n.miners.iter().enumerate() {
         chain.with_subnet(NETUID, |s| {
@@ -595,10 +587,7 @@ async fn v1_seniority_ignores_blacklisted_miners_but_v1_verdicts_still_count() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_binary_over_s3_and_the_loopback_node_prints_what_score_computes() {
-    let server = S3Server::start();
-    let n = net();
-    let mirror = tempfile::tempdir().unwrap();
-    populate(&server, &n, mirror.path()).await;
+    let (server, n, mirror) = populated().await;
     let chain = chain(&n).await;
     let node = leoma_chain::node::LoopbackNode::start(chain.clone())
         .await

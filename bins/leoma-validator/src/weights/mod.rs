@@ -20,13 +20,15 @@ use leoma_api_types::Hotkey;
 use leoma_api_types::allowlist::AllowlistCommitment;
 use leoma_chain::{At, ChainError, ChainReader, WeightSetter};
 use leoma_storage::{BucketReader, PeerRegistry};
+use tokio_util::sync::CancellationToken;
 
+use crate::allowlist::AllowlistSource;
 use crate::audit::{
-    self, AuditError, AuditReport, AuditRequest, MinerOnChain, MinerTable, RetryPolicy, Rules,
-    V1Config,
+    self, AuditError, AuditReport, AuditRequest, MinerOnChain, MinerTable, PeerSource, RetryPolicy,
+    Rules, V1Config,
 };
 
-pub use cli::{WeightsArgs, run};
+pub use cli::{WeightsArgs, build_epoch, run};
 pub use peers::S3Peers;
 pub use state::{LastWinner, StateDir};
 pub use submit::{SubmitOutcome, SubmitPolicy};
@@ -77,6 +79,9 @@ pub struct EpochOutcome {
     pub submitted: Option<SubmitOutcome>,
 }
 
+/// Sees every processed epoch and every failed attempt (metrics, devnet progress).
+pub type EpochObserver = dyn Fn(Result<&EpochOutcome, &EpochError>) + Send + Sync;
+
 /// The weight epoch's dependencies.
 pub struct WeightEpoch {
     /// Configuration.
@@ -91,6 +96,9 @@ pub struct WeightEpoch {
     pub source: Option<Arc<dyn BucketReader>>,
     /// `PEER_VALIDATORS`.
     pub registry: PeerRegistry,
+    /// Where the peers' buckets are read (`None`: S3/R2 through [`Self::registry`]; devnet
+    /// passes local-directory buckets).
+    pub peers: Option<Arc<dyn PeerSource>>,
     /// The state directory.
     pub state: StateDir,
 }
@@ -163,13 +171,9 @@ impl WeightEpoch {
     /// The epoch length in force at `head` (v2: from the allowlist the commitment names).
     async fn epoch_length(&self, head: i64) -> Result<i64, EpochError> {
         let at = At::Number(to_u32(head));
-        let c = self.owner_commitment(at).await?;
-        if let AllowlistCommitment::V2(digest) = AllowlistCommitment::classify(c.as_deref())
-            && let Some(source) = &self.source
-            && let Ok(Some(bytes)) =
-                leoma_storage::layout::read_allowlist_v2(source.as_ref(), &digest).await
-            && let Ok(a) = leoma_api_types::allowlist::AllowlistV2::parse(&bytes)
-        {
+        // A chain failure here must fail the tick, not silently pick the v1 length.
+        self.allowlist().owner_commitment(at).await?;
+        if let Some(a) = self.allowlist().v2_at(at).await {
             return Ok(i64::try_from(a.params().epoch_length)
                 .unwrap_or(i64::MAX)
                 .max(1));
@@ -177,16 +181,17 @@ impl WeightEpoch {
         Ok(self.config.epoch_len.max(1))
     }
 
+    /// The allowlist as this epoch's chain and source bucket see it.
+    pub fn allowlist(&self) -> AllowlistSource {
+        AllowlistSource {
+            chain: self.chain.clone(),
+            netuid: self.config.netuid,
+            source: self.source.clone(),
+        }
+    }
+
     async fn owner_commitment(&self, at: At) -> Result<Option<String>, ChainError> {
-        let netuid = self.config.netuid;
-        let Some(owner) = self.chain.subnet_owner_hotkey(netuid, at).await? else {
-            return Ok(None);
-        };
-        Ok(self
-            .chain
-            .commitment(netuid, &owner, at)
-            .await?
-            .and_then(|c| c.text.ok()))
+        self.allowlist().owner_commitment(at).await
     }
 
     /// Computes the epoch's report for `boundary` (SPEC §5.4 / §5.9), fallbacks applied.
@@ -229,18 +234,23 @@ impl WeightEpoch {
             tracing::warn!(epoch = boundary, "burn: PEER_VALIDATORS is empty");
             return Ok(r);
         }
-        match self.read_allowlist(&classified, rules).await {
+        match self.allowlist().fetch(&classified, rules).await {
             Ok(bytes) => req.allowlist = bytes,
             Err(reason) => {
                 let r = audit::no_allowlist(&req, rules, &reason);
                 return Ok(self.fallback(r, &req, boundary));
             }
         }
-        let source = S3Peers {
-            registry: self.registry.clone(),
-            allow_http: self.config.allow_http,
+        let report = match &self.peers {
+            Some(peers) => audit::run(&req, peers.as_ref()).await?,
+            None => {
+                let source = S3Peers {
+                    registry: self.registry.clone(),
+                    allow_http: self.config.allow_http,
+                };
+                audit::run(&req, &source).await?
+            }
         };
-        let report = audit::run(&req, &source).await?;
         let report = if report.allowlist.error.is_some() {
             self.fallback(report, &req, boundary)
         } else {
@@ -253,28 +263,6 @@ impl WeightEpoch {
             tracing::warn!(epoch = boundary, path = %r.path, reason = %r.reason, "verdict input refused");
         }
         Ok(report)
-    }
-
-    async fn read_allowlist(
-        &self,
-        classified: &AllowlistCommitment,
-        rules: Rules,
-    ) -> Result<Vec<u8>, String> {
-        let Some(source) = &self.source else {
-            return Err("no source bucket configured (R2_ENDPOINT)".into());
-        };
-        let got = match (rules, classified) {
-            (Rules::V2, AllowlistCommitment::V2(digest)) => {
-                leoma_storage::layout::read_allowlist_v2(source.as_ref(), digest).await
-            }
-            (Rules::V2, _) => return Err("malformed v2 allowlist commitment".into()),
-            (Rules::V1, _) => leoma_storage::layout::read_allowlist_v1(source.as_ref()).await,
-        };
-        match got {
-            Ok(Some(b)) => Ok(b),
-            Ok(None) => Err("allowlist file not found in the source bucket".into()),
-            Err(e) => Err(format!("cannot read the allowlist: {e}")),
-        }
     }
 
     /// SPEC §5.4 step 2: without an allowlist, the last winner (uid > 0) keeps its weight.
@@ -352,27 +340,54 @@ impl WeightEpoch {
         Ok(table)
     }
 
-    /// Polls forever (until Ctrl-C / SIGTERM), processing each new boundary once.
-    pub async fn run_loop(&self) {
+    /// Polls until `cancel` fires, processing each new boundary once; `observe` sees every
+    /// processed epoch and every failed attempt (metrics, devnet progress).
+    pub async fn run_loop(&self, cancel: &CancellationToken, observe: &EpochObserver) {
         loop {
-            match self.tick().await {
-                Ok(Some(o)) => tracing::info!(
-                    epoch = o.epoch_block,
-                    uids = ?o.report.weights.uids,
-                    "epoch processed"
-                ),
+            let tick = tokio::select! {
+                t = self.tick() => t,
+                _ = cancel.cancelled() => return,
+            };
+            match &tick {
+                Ok(Some(o)) => {
+                    tracing::info!(
+                        epoch = o.epoch_block,
+                        uids = ?o.report.weights.uids,
+                        "epoch processed"
+                    );
+                    observe(Ok(o));
+                }
                 Ok(None) => {}
                 Err(e) => {
-                    tracing::error!(error = %e, "epoch attempt failed; retrying at the next poll")
+                    tracing::error!(error = %e, "epoch attempt failed; retrying at the next poll");
+                    observe(Err(e));
                 }
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.config.poll_interval) => {}
-                _ = tokio::signal::ctrl_c() => {
-                    tracing::info!("shutting down");
-                    return;
-                }
+                _ = cancel.cancelled() => return,
             }
         }
+    }
+
+    /// Runs [`Self::run_loop`] on a thread of its own with a single-threaded runtime, so a
+    /// supervisor can run it beside the other loops (the epoch's future borrows across awaits
+    /// in ways the compiler cannot prove `Send`, so it cannot go to `tokio::spawn`).
+    pub fn spawn_on_thread(
+        self,
+        cancel: CancellationToken,
+        observe: Arc<EpochObserver>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("weight-epoch".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(self.run_loop(&cancel, observe.as_ref())),
+                    Err(e) => tracing::error!(error = %e, "cannot start the weight-epoch runtime"),
+                }
+            })
     }
 }
