@@ -139,6 +139,19 @@ pub(crate) fn demo(args: &[String]) -> Result<()> {
     status(cmd)
 }
 
+/// `cargo xtask devnet [ARGS…]`: the README's first command. Makes sure ffmpeg is there (the
+/// simulated miners and the turn render and probe real videos), builds the release validator and
+/// runs `leoma-validator devnet ARGS…` (default: 3 epochs with progress on stderr).
+pub(crate) fn devnet(args: &[String]) -> Result<()> {
+    crate::prepare::video_tools()?;
+    let root = workspace_root()?;
+    let target = target_dir(&root)?;
+    let validator = build_validator(&root, &target)?;
+    let mut cmd = Command::new(&validator);
+    cmd.arg("devnet").args(args);
+    status(cmd)
+}
+
 fn score_args(data: &Generated, spec: &EpochSpec, rules: &str) -> Vec<String> {
     vec![
         "score".into(),

@@ -37,6 +37,15 @@ pub(crate) fn run() -> Result<()> {
         }
         status(test)
     })?;
+    step("owner-api conformance (schemathesis)", || {
+        let mut st = Command::new("bash");
+        st.current_dir(&root)
+            .arg("bins/leoma-owner-api/tests/schemathesis.sh")
+            .env("LEOMA_TOOLS_VENV", tools_dir().join("venv"))
+            .env("SCHEMATHESIS_MAX_EXAMPLES", "10")
+            .env("PATH", crate::prepare::test_path()?);
+        status(st)
+    })?;
     step("doctests", || {
         cargo(&root, &["test", "--workspace", "--doc"])
     })?;

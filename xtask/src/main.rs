@@ -4,6 +4,8 @@
 //! * `tidy`  — the architecture rules that the compiler cannot check (ARCHITECTURE.md §2, §5).
 //! * `bench` — generates a realistic epoch on disk and measures `leoma-validator score`.
 //! * `demo`  — generates a small epoch and prints the audit of it (no chain, no cloud keys).
+//! * `devnet` — installs ffmpeg if missing, builds the release validator and runs
+//!   `leoma-validator devnet` (a whole local subnet; arguments are passed through).
 
 // A developer tool: talking on stdout/stderr is its whole interface.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -23,8 +25,9 @@ fn main() -> ExitCode {
         Some("tidy") => tidy::run(),
         Some("bench") => bench::run(&args[1..]),
         Some("demo") => bench::demo(&args[1..]),
+        Some("devnet") => bench::devnet(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <ci | tidy | bench [--quick] | demo [--rules v1|v2]>");
+            eprintln!("usage: cargo xtask <ci | tidy | bench [--quick] | demo [--rules v1|v2] | devnet [ARGS…]>");
             return ExitCode::from(2);
         }
     };

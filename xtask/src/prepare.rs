@@ -18,14 +18,18 @@ const PYTHON_PEERS: &[&str] = &[
     "schemathesis==4.32.5",
 ];
 
-/// Debian packages the tests run: `(command that proves it is installed, package)`.
+/// Debian packages that render and probe videos (the turn, the tests, `devnet`):
+/// `(command that proves it is installed, package)`.
+const VIDEO_PEERS: &[(&str, &str)] = &[("ffmpeg", "ffmpeg"), ("ffprobe", "ffmpeg")];
+
+/// The other Debian packages the tests run.
 const DEBIAN_PEERS: &[(&str, &str)] = &[
-    ("ffmpeg", "ffmpeg"),
-    ("ffprobe", "ffmpeg"),
     // The dashboard page test (headless).
     ("chromium", "chromium"),
     // The owner-api store tests start a private cluster; Debian keeps `initdb` off PATH.
     ("initdb", "postgresql"),
+    // The schemathesis run waits for the live server with it.
+    ("curl", "curl"),
 ];
 
 /// Crates installed as binaries into `$LEOMA_TOOLS_DIR/bin`: `(binary, install arguments)`.
@@ -72,8 +76,18 @@ fn python() -> Result<()> {
     std::fs::write(&marker, wanted).context("writing the venv marker")
 }
 
+/// Just ffmpeg/ffprobe (what `devnet` needs), installed like the other Debian peers.
+pub(crate) fn video_tools() -> Result<()> {
+    install_debian(VIDEO_PEERS)
+}
+
 fn debian() -> Result<()> {
-    let mut missing: Vec<&str> = DEBIAN_PEERS
+    let all: Vec<(&str, &str)> = VIDEO_PEERS.iter().chain(DEBIAN_PEERS).copied().collect();
+    install_debian(&all)
+}
+
+fn install_debian(peers: &[(&str, &str)]) -> Result<()> {
+    let mut missing: Vec<&str> = peers
         .iter()
         .filter(|(probe, _)| !installed(probe))
         .map(|(_, package)| *package)
