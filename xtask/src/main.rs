@@ -27,7 +27,9 @@ fn main() -> ExitCode {
         Some("demo") => bench::demo(&args[1..]),
         Some("devnet") => bench::devnet(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <ci | tidy | bench [--quick] | demo [--rules v1|v2] | devnet [ARGS…]>");
+            eprintln!(
+                "usage: cargo xtask <ci | tidy | bench [--quick] | demo [--rules v1|v2] | devnet [ARGS…]>"
+            );
             return ExitCode::from(2);
         }
     };

@@ -41,7 +41,9 @@ use leoma_eval::{
 };
 use leoma_sampler::endpoint::ChutesGenerate;
 use leoma_sampler::roster::ChutesHttp;
-use leoma_sampler::turn::{PollOutcome, Rotation, RotationRules, Sampler, TurnServices, TurnSettings};
+use leoma_sampler::turn::{
+    PollOutcome, Rotation, RotationRules, Sampler, TurnServices, TurnSettings,
+};
 use leoma_storage::{Bucket, ObjectBucket};
 use leoma_testkit::video::{VideoSpec, pattern, source_clip};
 use leoma_testkit::{ChuteScript, FakeChutes, FakeGemini, GeminiReply, GenerateScript};

@@ -34,7 +34,9 @@ impl ShotKind {
             ),
             ShotKind::Fractal => (format!("mandelbrot=size={size}:rate={rate}"), None),
             ShotKind::Life => (
-                format!("life=size={size}:rate={rate}:mold=10:ratio=0.3:death_color=#C83232:life_color=#00ff00"),
+                format!(
+                    "life=size={size}:rate={rate}:mold=10:ratio=0.3:death_color=#C83232:life_color=#00ff00"
+                ),
                 None,
             ),
         }
@@ -43,7 +45,11 @@ impl ShotKind {
 
 /// Writes a video made of `shots` (kind, seconds) back to back, encoded as a miner-shaped MP4
 /// (H.264, yuv420p, `spec`'s size and rate; `spec.seconds` is ignored).
-pub fn multi_shot(out: &Path, shots: &[(ShotKind, f64)], spec: &VideoSpec) -> Result<(), VideoError> {
+pub fn multi_shot(
+    out: &Path,
+    shots: &[(ShotKind, f64)],
+    spec: &VideoSpec,
+) -> Result<(), VideoError> {
     let out_str = out
         .to_str()
         .ok_or_else(|| VideoError::Failed(format!("non-UTF-8 path {}", out.display())))?;
@@ -54,7 +60,12 @@ pub fn multi_shot(out: &Path, shots: &[(ShotKind, f64)], spec: &VideoSpec) -> Re
     let mut filter = String::new();
     for (i, (kind, seconds)) in shots.iter().enumerate() {
         let (src, vf) = kind.source(spec);
-        args.extend(["-f".into(), "lavfi".into(), "-t".into(), format!("{seconds:.4}")]);
+        args.extend([
+            "-f".into(),
+            "lavfi".into(),
+            "-t".into(),
+            format!("{seconds:.4}"),
+        ]);
         args.extend(["-i".into(), src]);
         let chain = vf.map(|f| format!("{f},")).unwrap_or_default();
         filter.push_str(&format!("[{i}:v]{chain}format=yuv420p,setsar=1[v{i}];"));

@@ -128,6 +128,10 @@ mod tests {
                 .reason()
                 .is_producer_failure()
         );
-        assert!(!EndpointError::Http { status: 500 }.reason().is_producer_failure());
+        assert!(
+            !EndpointError::Http { status: 500 }
+                .reason()
+                .is_producer_failure()
+        );
     }
 }

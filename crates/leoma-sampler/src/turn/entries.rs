@@ -206,13 +206,7 @@ mod tests {
         let v2 = entries_v2(&records);
         let got: Vec<(&str, VerdictStatus, Option<String>)> = v2
             .iter()
-            .map(|e| {
-                (
-                    e.hotkey.as_str(),
-                    e.status,
-                    e.reason.map(|r| r.as_wire()),
-                )
-            })
+            .map(|e| (e.hotkey.as_str(), e.status, e.reason.map(|r| r.as_wire())))
             .collect();
         assert_eq!(
             got,

@@ -87,7 +87,13 @@ fn ms(d: std::time::Duration) -> i64 {
 
 impl Fanout<'_> {
     /// Calls and checks one miner.
-    async fn call_and_check(&self, index: usize, target: &MinerTarget, calls: &Semaphore, checks: &Semaphore) -> Checked {
+    async fn call_and_check(
+        &self,
+        index: usize,
+        target: &MinerTarget,
+        calls: &Semaphore,
+        checks: &Semaphore,
+    ) -> Checked {
         let Some(chute_id) = target.chute_id.as_deref().filter(|c| !c.is_empty()) else {
             return unscored(VerdictReason::ChuteNotHot, None, "no chute id");
         };
@@ -134,7 +140,11 @@ impl Fanout<'_> {
         let latency_ms = ms(delivery.latency);
         let assessment = {
             let Ok(_permit) = checks.acquire().await else {
-                return unscored(VerdictReason::InternalError, Some(latency_ms), "check limiter closed");
+                return unscored(
+                    VerdictReason::InternalError,
+                    Some(latency_ms),
+                    "check limiter closed",
+                );
             };
             self.assessor.assess(&path, self.source).await
         };
@@ -252,12 +262,17 @@ impl Fanout<'_> {
     }
 
     /// Judges already checked miners again (a retried attempt reuses the videos).
-    pub async fn rejudge(&self, checked: &[(String, Checked)]) -> Vec<(String, Checked, MinerResult)> {
+    pub async fn rejudge(
+        &self,
+        checked: &[(String, Checked)],
+    ) -> Vec<(String, Checked, MinerResult)> {
         let judges = Semaphore::new(self.settings.evaluation_concurrency.max(1));
         let judges = &judges;
-        futures::future::join_all(checked.iter().map(|(hk, c)| async move {
-            (hk.clone(), c.clone(), self.judge_one(c, judges).await)
-        }))
+        futures::future::join_all(
+            checked.iter().map(|(hk, c)| async move {
+                (hk.clone(), c.clone(), self.judge_one(c, judges).await)
+            }),
+        )
         .await
     }
 }

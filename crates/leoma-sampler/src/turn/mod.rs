@@ -190,7 +190,10 @@ impl Sampler {
         };
         let task = TaskId(u64::try_from(rid).unwrap_or(0));
         match bucket
-            .exists(&leoma_api_types::keys::verdict_key(task, validator.as_str()))
+            .exists(&leoma_api_types::keys::verdict_key(
+                task,
+                validator.as_str(),
+            ))
             .await
         {
             Ok(found) => found,
@@ -214,7 +217,8 @@ impl Sampler {
         let mut validators = rotation.validators.clone();
         validators.sort();
         validators.dedup();
-        let head = i64::try_from(block).map_err(|_| TurnError::Config("block beyond i64".into()))?;
+        let head =
+            i64::try_from(block).map_err(|_| TurnError::Config("block beyond i64".into()))?;
         let turn = turn_at(head, rotation.interval, &validators)
             .ok_or_else(|| TurnError::Config("the allowlist has no validators".into()))?;
         let rid = turn.rid;
@@ -263,8 +267,16 @@ impl Sampler {
             _ => Work::new(rid, self.temp_dir()?),
         };
         let v2 = rotation.rules == RotationRules::V2;
-        tracing::info!(task_id = rid, block, miners = targets.len(), "sampling turn");
-        match self.attempt(&mut work, v2, (block, block_hash), &targets).await {
+        tracing::info!(
+            task_id = rid,
+            block,
+            miners = targets.len(),
+            "sampling turn"
+        );
+        match self
+            .attempt(&mut work, v2, (block, block_hash), &targets)
+            .await
+        {
             Ok(Attempt::NoTask(reason)) => {
                 self.finish(rid);
                 Ok(PollOutcome::Skipped { rid, reason })

@@ -182,7 +182,13 @@ mod tests {
             let mut d = Draw::seeded([seed; 32], 1);
             let c = choose(7.0, vec![], &settings(), &mut d).unwrap();
             assert_eq!(c.start, 2.0);
-            assert_eq!(c.segment, Segment { start: 0.0, end: 7.0 });
+            assert_eq!(
+                c.segment,
+                Segment {
+                    start: 0.0,
+                    end: 7.0
+                }
+            );
         }
     }
 

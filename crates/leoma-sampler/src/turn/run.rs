@@ -163,7 +163,8 @@ impl Sampler {
             return Ok(Attempt::NoTask("no usable source clip".into()));
         };
         let body = generate_body(&prep.description.text, &prep.frame_png);
-        let assessor = VideoAssessor::new(self.services.probe.clone(), self.settings.assess.clone());
+        let assessor =
+            VideoAssessor::new(self.services.probe.clone(), self.settings.assess.clone());
         let fanout = Fanout {
             miners: self.services.miners.as_ref(),
             chutes: self.services.chutes.as_ref(),
@@ -209,8 +210,14 @@ impl Sampler {
         put_first_frame(own, task, prep.frame_png.clone()).await?;
         let metadata = self.metadata(task, &prep, &results, &videos);
         put_metadata(own, task, metadata).await?;
-        publish::upload_videos(own, task, videos, &mut results, self.settings.upload_concurrency)
-            .await;
+        publish::upload_videos(
+            own,
+            task,
+            videos,
+            &mut results,
+            self.settings.upload_concurrency,
+        )
+        .await;
 
         let signer = self.services.signer.as_ref();
         let Some(file) = publish::sign(v2, task, &self.services.hotkey, &results, signer)? else {

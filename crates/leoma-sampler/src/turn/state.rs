@@ -102,10 +102,21 @@ mod tests {
         let s = StateDir::open(dir.path().join("state")).unwrap();
         assert!(s.used_videos().is_empty());
         assert_eq!(s.attempts(), None);
-        s.set_used_videos(&["a.mp4".into(), "b.mp4".into()]).unwrap();
-        s.set_attempts(Attempts { rid: 7, attempts: 2 }).unwrap();
+        s.set_used_videos(&["a.mp4".into(), "b.mp4".into()])
+            .unwrap();
+        s.set_attempts(Attempts {
+            rid: 7,
+            attempts: 2,
+        })
+        .unwrap();
         assert_eq!(s.used_videos(), vec!["a.mp4", "b.mp4"]);
-        assert_eq!(s.attempts(), Some(Attempts { rid: 7, attempts: 2 }));
+        assert_eq!(
+            s.attempts(),
+            Some(Attempts {
+                rid: 7,
+                attempts: 2
+            })
+        );
         std::fs::write(dir.path().join("state").join(TURN_FILE), b"{nope").unwrap();
         assert_eq!(s.attempts(), None);
     }

@@ -34,12 +34,9 @@ use leoma_sampler::turn::{Rotation, RotationRules, Sampler, TurnServices, TurnSe
 use leoma_storage::{Bucket, BucketReader, ObjectBucket, ObjectInfo, StorageError};
 use leoma_testkit::corpus::{ShotKind, multi_shot};
 use leoma_testkit::video::{
-    VideoSpec, animate_from_frame, first_frame_png, garbage, pattern, source_clip,
-    still_from_frame,
+    VideoSpec, animate_from_frame, first_frame_png, garbage, pattern, source_clip, still_from_frame,
 };
-use leoma_testkit::{
-    ChuteScript, FakeChutes, FakeGemini, GeminiReply, GenerateScript, Renderer,
-};
+use leoma_testkit::{ChuteScript, FakeChutes, FakeGemini, GeminiReply, GenerateScript, Renderer};
 
 /// The own bucket: memory, recording every `put` key in order, optionally failing puts.
 #[derive(Debug)]
@@ -159,7 +156,11 @@ fn ffmpeg(args: &[&str]) {
         .args(args)
         .output()
         .expect("ffmpeg is required for these tests: apt-get install -y ffmpeg");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 pub struct Harness {
@@ -182,7 +183,11 @@ pub struct Harness {
 
 fn validators() -> (Keypair, Keypair) {
     let (a, b) = (key("validator-a"), key("validator-b"));
-    if a.hotkey() > b.hotkey() { (a, b) } else { (b, a) }
+    if a.hotkey() > b.hotkey() {
+        (a, b)
+    } else {
+        (b, a)
+    }
 }
 
 /// The standard single-shot source: 7 s of a scrolling pattern, so the clip always starts at
@@ -202,8 +207,18 @@ fn make_assets(dir: &Path, source: &Path) -> Assets {
     let clip = dir.join("clip.mp4");
     let png = dir.join("frame.png");
     ffmpeg(&[
-        "-ss", "2", "-i", source.to_str().unwrap(), "-t", "5", "-c:v", "libx264", "-crf", "23",
-        "-an", clip.to_str().unwrap(),
+        "-ss",
+        "2",
+        "-i",
+        source.to_str().unwrap(),
+        "-t",
+        "5",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "23",
+        "-an",
+        clip.to_str().unwrap(),
     ]);
     first_frame_png(&clip, &png).unwrap();
     let good = dir.join("good.mp4");
@@ -269,7 +284,11 @@ impl Harness {
         let mut h = Self::build(rules, false).await;
         let src = single_shot_source(h.dir.path());
         h.source
-            .put("2026/01/single.mp4", std::fs::read(&src).unwrap(), "video/mp4")
+            .put(
+                "2026/01/single.mp4",
+                std::fs::read(&src).unwrap(),
+                "video/mp4",
+            )
             .await
             .unwrap();
         h.assets = Some(make_assets(h.dir.path(), &src));
@@ -281,7 +300,11 @@ impl Harness {
         let h = Self::build(rules, true).await;
         let src = single_shot_source(h.dir.path());
         h.source
-            .put("2026/01/single.mp4", std::fs::read(&src).unwrap(), "video/mp4")
+            .put(
+                "2026/01/single.mp4",
+                std::fs::read(&src).unwrap(),
+                "video/mp4",
+            )
             .await
             .unwrap();
         h
@@ -291,16 +314,36 @@ impl Harness {
     pub async fn multi_shot(rules: RotationRules) -> Self {
         let h = Self::build(rules, false).await;
         let kinds = [
-            [ShotKind::Bars, ShotKind::ScrollingPattern, ShotKind::Fractal],
-            [ShotKind::Fractal, ShotKind::ScrollingPattern, ShotKind::Bars],
-            [ShotKind::Bars, ShotKind::Fractal, ShotKind::ScrollingPattern],
+            [
+                ShotKind::Bars,
+                ShotKind::ScrollingPattern,
+                ShotKind::Fractal,
+            ],
+            [
+                ShotKind::Fractal,
+                ShotKind::ScrollingPattern,
+                ShotKind::Bars,
+            ],
+            [
+                ShotKind::Bars,
+                ShotKind::Fractal,
+                ShotKind::ScrollingPattern,
+            ],
         ];
         for (i, k) in kinds.iter().enumerate() {
             let path = h.dir.path().join(format!("shots-{i}.mp4"));
-            multi_shot(&path, &[(k[0], 3.0), (k[1], 8.0), (k[2], 3.0)], &VideoSpec::default())
-                .unwrap();
+            multi_shot(
+                &path,
+                &[(k[0], 3.0), (k[1], 8.0), (k[2], 3.0)],
+                &VideoSpec::default(),
+            )
+            .unwrap();
             h.source
-                .put(&format!("2026/01/shots-{i}.mp4"), std::fs::read(&path).unwrap(), "video/mp4")
+                .put(
+                    &format!("2026/01/shots-{i}.mp4"),
+                    std::fs::read(&path).unwrap(),
+                    "video/mp4",
+                )
                 .await
                 .unwrap();
         }
@@ -361,7 +404,12 @@ impl Harness {
     }
 
     pub fn sampler(&self) -> Sampler {
-        Sampler::new(self.services(), self.settings.clone(), self.state_dir.clone()).unwrap()
+        Sampler::new(
+            self.services(),
+            self.settings.clone(),
+            self.state_dir.clone(),
+        )
+        .unwrap()
     }
 
     pub fn state_history(&self, keys: &[&str]) {
@@ -380,7 +428,10 @@ impl Harness {
         }
         self.chutes.set_chute(&chute_id, chute);
         let hotkey = key(&format!("miner-{name}")).ss58().to_owned();
-        self.names.lock().unwrap().insert(hotkey.clone(), name.to_owned());
+        self.names
+            .lock()
+            .unwrap()
+            .insert(hotkey.clone(), name.to_owned());
         MinerInfo {
             uid: 0,
             hotkey,
@@ -395,7 +446,12 @@ impl Harness {
     }
 
     pub fn miner_name(&self, hotkey: &str) -> String {
-        self.names.lock().unwrap().get(hotkey).cloned().unwrap_or_else(|| hotkey.to_owned())
+        self.names
+            .lock()
+            .unwrap()
+            .get(hotkey)
+            .cloned()
+            .unwrap_or_else(|| hotkey.to_owned())
     }
 
     pub fn roster(&self, miners: &[MinerInfo]) -> RosterSnapshot {
@@ -419,16 +475,31 @@ impl Harness {
         let hot = |n: &str| ChuteScript::hot(&format!("slug-{n}"), "m", "r");
         vec![
             self.miner("good", hot("good"), GenerateScript::Video(a.good)),
-            self.miner("wrong_resolution", hot("wrong_resolution"), GenerateScript::Video(a.wrong_resolution)),
-            self.miner("too_large", hot("too_large"), GenerateScript::Video(vec![0; 9 * 1024 * 1024])),
-            self.miner("undecodable", hot("undecodable"), GenerateScript::Video(a.garbage)),
+            self.miner(
+                "wrong_resolution",
+                hot("wrong_resolution"),
+                GenerateScript::Video(a.wrong_resolution),
+            ),
+            self.miner(
+                "too_large",
+                hot("too_large"),
+                GenerateScript::Video(vec![0; 9 * 1024 * 1024]),
+            ),
+            self.miner(
+                "undecodable",
+                hot("undecodable"),
+                GenerateScript::Video(a.garbage),
+            ),
             self.miner("frozen", hot("frozen"), GenerateScript::Video(a.frozen)),
             self.miner("copycat", hot("copycat"), GenerateScript::Video(a.copycat)),
             self.miner("http500", hot("http500"), GenerateScript::Status(500)),
             self.miner(
                 "slow",
                 hot("slow"),
-                GenerateScript::Slow(Duration::from_secs(6), Box::new(GenerateScript::Status(200))),
+                GenerateScript::Slow(
+                    Duration::from_secs(6),
+                    Box::new(GenerateScript::Status(200)),
+                ),
             ),
             self.miner(
                 "cold",
@@ -440,7 +511,11 @@ impl Harness {
                 },
                 GenerateScript::Status(500),
             ),
-            self.miner("no_info", ChuteScript::Status(500), GenerateScript::Status(500)),
+            self.miner(
+                "no_info",
+                ChuteScript::Status(500),
+                GenerateScript::Status(500),
+            ),
         ]
     }
 
