@@ -489,3 +489,53 @@ async fn every_documented_route_is_served() {
         }
     }
 }
+
+/// The validator's own client (`leoma_sampler::report::OwnerApiHttp`, what `serve` and `sampler`
+/// use) against this server: the blacklist read, a signed miner report and a signed sample
+/// batch all land (issue 7 point 7).
+#[tokio::test]
+async fn the_validators_reporter_reads_the_blacklist_and_its_reports_land() {
+    use leoma_sampler::report::{OwnerApiHttp, OwnerApiSettings, Reporter};
+
+    let s = server_with_chain(Db::sqlite()).await;
+    s.state
+        .store()
+        .upsert_blacklist(&hk(22), Some("copycat"), None, "2026-01-01T00:00:00+00:00")
+        .await
+        .unwrap();
+    let reporter =
+        OwnerApiHttp::new(&s.base, Arc::new(key(V1)), OwnerApiSettings::default()).unwrap();
+
+    assert_eq!(reporter.blacklist().await.unwrap(), vec![hk(22)]);
+
+    let report: leoma_api_types::report::MinerReport =
+        serde_json::from_value(json!({"miners": [entry(0, 20, true), entry(1, 21, false)]}))
+            .unwrap();
+    reporter.report_miners(&report).await.unwrap();
+    let rows = s
+        .state
+        .store()
+        .reports_since("2000-01-01T00:00:00.000000+00:00", 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter().filter(|r| r.validator_hotkey == hk(V1)).count(),
+        2
+    );
+
+    let batch = signed_batch(V1, 5, &[20, 21]);
+    reporter.report_samples(&batch).await.unwrap();
+    let stored = s.state.store().samples_in_tasks(&[5]).await.unwrap();
+    assert_eq!(stored.len(), 2);
+
+    // A key the server does not know is refused, and the client says so without retrying.
+    let stranger = OwnerApiHttp::new(
+        &s.base,
+        Arc::new(key(STRANGER)),
+        OwnerApiSettings::default(),
+    )
+    .unwrap();
+    let err = stranger.report_miners(&report).await.unwrap_err();
+    assert!(!err.is_transient(), "{err}");
+    assert!(err.to_string().contains("401"), "{err}");
+}
