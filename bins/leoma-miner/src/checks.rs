@@ -1,7 +1,7 @@
 //! The validator's miner checks, run locally for one hotkey (SPEC §6.2–§6.6).
 //!
 //! Nothing here re-implements a rule: [`check_miner`] runs the validator's own
-//! [`leoma_sampler::roster::Roster`] pass over a view of the chain ([`MinerView`]) that can add a
+//! [`leoma_sampler::roster::Roster`] pass over a view of the chain (`MinerView`) that can add a
 //! proposed commitment to the hotkey's revealed history (what a validator will see once a
 //! commit is revealed) and can narrow the pass to that hotkey. The first failing reason is then
 //! laid out as a ladder of checks, each pass, fail or not reached ([`MinerCheck::ladder`]).

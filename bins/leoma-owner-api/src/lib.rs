@@ -5,7 +5,7 @@
 //! embedded SQLite database; plus its background tasks (miner-report consensus, dashboard
 //! scoring, validator stake refresh) and the owner tooling behind the CLI.
 //!
-//! Shape (ARCHITECTURE.md §5 rule 11): [`app`] builds the router from [`AppState`]; one router
+//! Shape (ARCHITECTURE.md §5 rule 11): [`app()`] builds the router from [`AppState`]; one router
 //! per resource; requests are authenticated by the [`auth::Signed`] extractor, which hands
 //! handlers a verified identity; one [`error::ApiError`] renders every error without leaking
 //! internals. It has no path to set weights.

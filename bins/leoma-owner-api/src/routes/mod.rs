@@ -1,4 +1,4 @@
-//! The HTTP surface (SPEC §9.5): one router per resource, merged by [`crate::app`], plus the
+//! The HTTP surface (SPEC §9.5): one router per resource, merged by [`crate::app()`], plus the
 //! request helpers every handler shares (JSON bodies, path and query parsing with the FastAPI 422
 //! shape, SS58 checks, cached public responses).
 
