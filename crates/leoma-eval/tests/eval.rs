@@ -45,6 +45,7 @@ async fn ffmpeg_videos_get_the_expected_verdicts() {
         first_frame: &p("first.png"),
         clip: Some((&p("clip.mp4"), 81.0 / 16.0)),
     };
+    let source = &assessor.prepare(source).await.unwrap();
     let code = |a: &leoma_eval::Assessment| a.verdict.as_ref().err().map(|r| r.code().as_wire());
     let good = assessor.assess(&p("good.mp4"), source).await.unwrap();
     assert_eq!(code(&good), None, "{good:?}");

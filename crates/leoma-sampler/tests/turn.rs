@@ -185,6 +185,65 @@ async fn v1_turn_writes_entries_only_for_scored_miners_and_signs_them() {
     assert!(raw.get("clip_selection").is_none());
 }
 
+/// A judge that answers only once the turn's metadata is in the own bucket (or gives up after
+/// a few seconds): the artifacts must go up while the judge is still working.
+struct WaitsForMetadata {
+    own: std::sync::Arc<RecordingBucket>,
+    inner: leoma_eval::LocalJudge,
+}
+
+#[async_trait::async_trait]
+impl leoma_eval::Judge for WaitsForMetadata {
+    async fn judge(
+        &self,
+        request: &leoma_eval::JudgeRequest<'_>,
+    ) -> Result<leoma_eval::JudgeOutcome, leoma_eval::EvalError> {
+        for _ in 0..100 {
+            if self.own.puts().iter().any(|k| k == "7/metadata.json") {
+                return self.inner.judge(request).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Err(leoma_eval::EvalError::InvalidInput(
+            "metadata was not uploaded while judging".into(),
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifacts_are_uploaded_while_the_judge_is_still_working() {
+    let h = Harness::single_shot(RotationRules::V2).await;
+    let m = h.standard_miners();
+    let mut services = h.services();
+    services.judge = std::sync::Arc::new(WaitsForMetadata {
+        own: h.own.clone(),
+        inner: leoma_eval::LocalJudge::default(),
+    });
+    let mut sampler =
+        leoma_sampler::turn::Sampler::new(services, h.settings.clone(), h.state_dir.clone())
+            .unwrap();
+    let out = sampler
+        .poll(BLOCK, [9; 32], &h.rotation(), &h.roster(&m))
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, PollOutcome::Produced { passed: 1, .. }),
+        "{out:?}"
+    );
+    let bytes = h
+        .own_object(&verdict_key(TaskId(7), h.hotkey().as_str()))
+        .await;
+    let good = reasons_v2(&bytes, &h, 7)
+        .into_iter()
+        .find(|(name, ..)| name == "good");
+    assert_eq!(good, Some(("good".into(), VerdictStatus::Passed, None)));
+    let puts = h.own.puts();
+    assert!(
+        puts.last().unwrap().contains("evaluation_results/"),
+        "{puts:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_with_an_existing_verdict_file_calls_no_miner() {
     let h = Harness::single_shot(RotationRules::V2).await;

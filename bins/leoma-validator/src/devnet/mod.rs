@@ -115,8 +115,6 @@ pub fn turn_settings(tmp: PathBuf) -> TurnSettings {
     t.assess.limits.required_height = VIDEO.height;
     t.assess.limits.resolution_tolerance = 8;
     t.request_timeout = Duration::from_secs(30);
-    // Fewer near-copy samples: each one is two ffmpeg runs per miner.
-    t.assess.near_copy.sample_frames = 4;
     t.temp_root = Some(tmp);
     t
 }

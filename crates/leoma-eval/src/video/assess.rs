@@ -1,5 +1,9 @@
 //! `VideoAssessor`: one miner video through every deterministic check, in order: byte cap,
 //! probe, stream rules, decoding, near-copy, frozen; with the measurements taken on the way.
+//!
+//! The source side (conditioning frame, clip hashes) is read once per turn by
+//! [`VideoAssessor::prepare`]; each miner video then costs one probe and one decode, because a
+//! turn checks up to 192 videos on a small machine.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,10 +11,8 @@ use std::sync::Arc;
 use super::accept::{VideoRejection, check_size, check_stream};
 use super::metrics::VideoMetrics;
 use super::near_copy::{NearCopyReport, compare};
-use super::settings::{
-    ANALYSIS_HEIGHT, ANALYSIS_WIDTH, AssessSettings, FIDELITY_HEIGHT, FIDELITY_WIDTH,
-};
-use super::{VideoInfo, VideoProbe};
+use super::settings::{AssessSettings, FIDELITY_HEIGHT, FIDELITY_WIDTH};
+use super::{FrameHashes, GrayFrame, VideoInfo, VideoProbe};
 use crate::EvalError;
 
 /// The source material a video is checked against.
@@ -20,6 +22,26 @@ pub struct SourceMedia<'a> {
     pub first_frame: &'a Path,
     /// The original clip (MP4) and its duration in seconds, when available.
     pub clip: Option<(&'a Path, f64)>,
+}
+
+/// The source material as the checks use it, read once per turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedSource {
+    /// The conditioning frame at the fidelity size.
+    conditioning: GrayFrame,
+    /// The clip's per-frame hashes and its duration in seconds.
+    clip: Option<(FrameHashes, f64)>,
+}
+
+/// Frames needed to cover `seconds` at `fps`, with a bound against absurd probe values.
+fn frames_for(seconds: f64, fps: f64) -> u32 {
+    const CAP: f64 = 100_000.0;
+    let n = (seconds * fps).ceil() + 1.0;
+    if n.is_finite() && n > 0.0 {
+        n.min(CAP) as u32
+    } else {
+        1
+    }
 }
 
 /// Everything the checks found out about one video.
@@ -77,12 +99,41 @@ impl VideoAssessor {
         &self.settings
     }
 
-    /// Assesses the video at `video`. An `Err` is a host-side failure (tool missing, our own
-    /// first frame unreadable), never a verdict on the miner.
+    /// Reads the source material once: the conditioning frame and, when a clip is given, its
+    /// per-frame hashes. Every error here is the host's (our own files), never a miner's.
+    pub async fn prepare(&self, source: SourceMedia<'_>) -> Result<PreparedSource, EvalError> {
+        let conditioning = self
+            .probe
+            .gray_frames(source.first_frame, 0.0, FIDELITY_WIDTH, FIDELITY_HEIGHT, 1)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| EvalError::InvalidInput("conditioning frame does not decode".into()))?;
+        let clip = match source.clip {
+            None => None,
+            Some((path, clip_s)) => {
+                let info = self.probe.probe(path).await?;
+                let hashes = self
+                    .probe
+                    .frame_hashes(path, frames_for(clip_s, info.fps), info.fps)
+                    .await?;
+                if hashes.hashes.is_empty() {
+                    return Err(EvalError::InvalidInput(
+                        "source clip: no frame decodes for near-copy detection".into(),
+                    ));
+                }
+                Some((hashes, clip_s))
+            }
+        };
+        Ok(PreparedSource { conditioning, clip })
+    }
+
+    /// Assesses the video at `video` against a [`PreparedSource`]. An `Err` is a host-side
+    /// failure (tool missing, file system), never a verdict on the miner.
     pub async fn assess(
         &self,
         video: &Path,
-        source: SourceMedia<'_>,
+        source: &PreparedSource,
     ) -> Result<Assessment, EvalError> {
         let limits = &self.settings.limits;
         let bytes = tokio::fs::metadata(video)
@@ -110,62 +161,36 @@ impl VideoAssessor {
             return Ok(out);
         }
         let max_frames = u32::try_from(limits.max_frames).unwrap_or(u32::MAX);
-        let frames = match self
-            .probe
-            .gray_frames(video, 0.0, ANALYSIS_WIDTH, ANALYSIS_HEIGHT, max_frames)
-            .await
-        {
-            Ok(f) if f.len() >= 2 => f,
-            Ok(f) => {
-                out.verdict = Err(VideoRejection::Unreadable {
-                    detail: format!("only {} frame(s) decoded", f.len()),
-                });
-                return Ok(out);
-            }
+        let decoded = match self.probe.check_frames(video, max_frames, info.fps).await {
+            Ok(d) => d,
             Err(e) => {
                 out.verdict = Err(content_error(e)?);
                 return Ok(out);
             }
         };
-        let first = match self
-            .probe
-            .gray_frames(video, 0.0, FIDELITY_WIDTH, FIDELITY_HEIGHT, 1)
-            .await
-        {
-            Ok(mut f) if !f.is_empty() => f.swap_remove(0),
-            Ok(_) => {
-                out.verdict = Err(VideoRejection::Unreadable {
-                    detail: "first frame does not decode".into(),
-                });
-                return Ok(out);
-            }
-            Err(e) => {
-                out.verdict = Err(content_error(e)?);
-                return Ok(out);
-            }
+        if decoded.analysis.len() < 2 {
+            out.verdict = Err(VideoRejection::Unreadable {
+                detail: format!("only {} frame(s) decoded", decoded.analysis.len()),
+            });
+            return Ok(out);
+        }
+        let Some(first) = decoded.first.as_ref() else {
+            out.verdict = Err(VideoRejection::Unreadable {
+                detail: "first frame does not decode".into(),
+            });
+            return Ok(out);
         };
-        // Our own conditioning frame failing to decode is a host problem, not the miner's.
-        let conditioning = self
-            .probe
-            .gray_frames(source.first_frame, 0.0, FIDELITY_WIDTH, FIDELITY_HEIGHT, 1)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| EvalError::InvalidInput("conditioning frame does not decode".into()))?;
-        let metrics = VideoMetrics::compute(&frames, &first, &conditioning);
+        let metrics = VideoMetrics::compute(&decoded.analysis, first, &source.conditioning);
         let max_deviation = metrics.max_deviation_from_first;
         out.metrics = Some(metrics);
-        if let Some((clip, clip_s)) = source.clip {
+        if let Some((clip, clip_s)) = &source.clip {
             match compare(
-                self.probe.as_ref(),
-                video,
+                &decoded.hashes,
                 info.duration_s,
                 clip,
-                clip_s,
+                *clip_s,
                 &self.settings.near_copy,
-            )
-            .await
-            {
+            ) {
                 Ok(report) => {
                     let copy = report.is_copy;
                     let (matching, sampled) = (report.matching, report.sampled);

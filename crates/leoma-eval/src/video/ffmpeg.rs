@@ -10,8 +10,11 @@ use async_trait::async_trait;
 use serde_json::Value;
 use tokio::process::Command;
 
-use super::settings::DEFAULT_TOOL_TIMEOUT;
-use super::{GrayFrame, VideoInfo, VideoProbe};
+use super::settings::{
+    ANALYSIS_HEIGHT, ANALYSIS_WIDTH, DEFAULT_TOOL_TIMEOUT, FIDELITY_HEIGHT, FIDELITY_WIDTH,
+    HASH_HEIGHT, HASH_WIDTH,
+};
+use super::{CheckFrames, FrameHashes, GrayFrame, VideoInfo, VideoProbe};
 use crate::EvalError;
 use crate::error::truncate;
 
@@ -84,6 +87,93 @@ async fn run(mut cmd: Command, tool: &Path, timeout: Duration) -> Result<Vec<u8>
     Ok(output.stdout)
 }
 
+/// One output of a multi-output decode: a filter-graph label, its frame size and limit.
+struct Output {
+    label: &'static str,
+    width: u32,
+    height: u32,
+    max_frames: u32,
+}
+
+/// Splits raw gray output into frames; a partial frame or no frame at all is `ToolFailed`.
+fn split_frames(
+    tool: &Path,
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+) -> Result<Vec<GrayFrame>, EvalError> {
+    let frame_len = usize::try_from(u64::from(width) * u64::from(height))
+        .map_err(|_| EvalError::InvalidInput("frame size too large".into()))?;
+    if frame_len == 0 || bytes.is_empty() || !bytes.len().is_multiple_of(frame_len) {
+        return Err(failed(
+            tool,
+            format!(
+                "decoded {} bytes, not whole {width}x{height} frames",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(bytes
+        .chunks_exact(frame_len)
+        .filter_map(|c| GrayFrame::new(width, height, c.to_vec()))
+        .collect())
+}
+
+/// `fps` as ffmpeg reads a frame rate; `None` for a rate it must not be given.
+fn rate(fps: f64) -> Option<String> {
+    (fps.is_finite() && fps > 0.0 && fps <= 1000.0).then(|| format!("{fps:.6}"))
+}
+
+impl FfmpegProbe {
+    /// Decodes `path` once through `graph` (whose input is `[0:v]` after grayscale conversion)
+    /// into one raw file per output, in a private temporary directory, and returns the frames
+    /// of each output in order.
+    async fn decode(
+        &self,
+        path: &Path,
+        graph: &str,
+        outputs: &[Output],
+    ) -> Result<Vec<Vec<GrayFrame>>, EvalError> {
+        let dir = tempfile::tempdir().map_err(|source| EvalError::Io {
+            path: std::env::temp_dir().display().to_string(),
+            source,
+        })?;
+        let mut cmd = Command::new(&self.ffmpeg);
+        cmd.args(["-v", "error", "-nostdin", "-i"])
+            .arg(path)
+            .args(["-filter_complex", &format!("[0:v]format=gray,{graph}")]);
+        let files: Vec<PathBuf> = outputs
+            .iter()
+            .map(|o| dir.path().join(format!("{}.gray", o.label)))
+            .collect();
+        for (o, file) in outputs.iter().zip(&files) {
+            cmd.args(["-map", &format!("[{}]", o.label)])
+                .args(["-frames:v", &o.max_frames.to_string()])
+                .args(["-f", "rawvideo", "-pix_fmt", "gray"])
+                .arg(file);
+        }
+        run(cmd, &self.ffmpeg, self.timeout).await?;
+        let mut decoded = Vec::with_capacity(outputs.len());
+        for (o, file) in outputs.iter().zip(&files) {
+            let bytes = tokio::fs::read(file)
+                .await
+                .map_err(|source| EvalError::Io {
+                    path: file.display().to_string(),
+                    source,
+                })?;
+            decoded.push(split_frames(&self.ffmpeg, &bytes, o.width, o.height)?);
+        }
+        Ok(decoded)
+    }
+}
+
+fn hashes(frames: &[GrayFrame], fps: f64) -> FrameHashes {
+    FrameHashes {
+        hashes: frames.iter().filter_map(GrayFrame::dhash).collect(),
+        fps,
+    }
+}
+
 fn failed(tool: &Path, reason: impl Into<String>) -> EvalError {
     EvalError::ToolFailed {
         tool: tool.display().to_string(),
@@ -130,21 +220,77 @@ impl VideoProbe for FfmpegProbe {
             ])
             .args(["-f", "rawvideo", "-pix_fmt", "gray", "-"]);
         let out = run(cmd, &self.ffmpeg, self.timeout).await?;
-        let frame_len = usize::try_from(u64::from(width) * u64::from(height))
-            .map_err(|_| EvalError::InvalidInput("frame size too large".into()))?;
-        if frame_len == 0 || out.is_empty() || out.len() % frame_len != 0 {
-            return Err(failed(
-                &self.ffmpeg,
-                format!(
-                    "decoded {} bytes, not whole {width}x{height} frames",
-                    out.len()
-                ),
-            ));
-        }
-        Ok(out
-            .chunks_exact(frame_len)
-            .filter_map(|c| GrayFrame::new(width, height, c.to_vec()))
-            .collect())
+        split_frames(&self.ffmpeg, &out, width, height)
+    }
+
+    async fn check_frames(
+        &self,
+        path: &Path,
+        max_frames: u32,
+        hash_fps: f64,
+    ) -> Result<CheckFrames, EvalError> {
+        let fps = rate(hash_fps).ok_or_else(|| {
+            EvalError::InvalidInput(format!("frame rate {hash_fps} is not usable"))
+        })?;
+        let graph = format!(
+            "split=3[a][f][h];\
+             [a]scale={ANALYSIS_WIDTH}:{ANALYSIS_HEIGHT}:flags=area[analysis];\
+             [f]trim=end_frame=1,scale={FIDELITY_WIDTH}:{FIDELITY_HEIGHT}:flags=area[first];\
+             [h]fps=fps={fps},scale={HASH_WIDTH}:{HASH_HEIGHT}:flags=area[hash]"
+        );
+        let outputs = [
+            Output {
+                label: "analysis",
+                width: ANALYSIS_WIDTH,
+                height: ANALYSIS_HEIGHT,
+                max_frames,
+            },
+            Output {
+                label: "first",
+                width: FIDELITY_WIDTH,
+                height: FIDELITY_HEIGHT,
+                max_frames: 1,
+            },
+            Output {
+                label: "hash",
+                width: HASH_WIDTH,
+                height: HASH_HEIGHT,
+                max_frames,
+            },
+        ];
+        let mut decoded = self.decode(path, &graph, &outputs).await?.into_iter();
+        let analysis = decoded.next().unwrap_or_default();
+        let first = decoded.next().unwrap_or_default().into_iter().next();
+        let hash_frames = decoded.next().unwrap_or_default();
+        Ok(CheckFrames {
+            analysis,
+            first,
+            hashes: hashes(&hash_frames, hash_fps),
+        })
+    }
+
+    async fn frame_hashes(
+        &self,
+        path: &Path,
+        max_frames: u32,
+        fps: f64,
+    ) -> Result<FrameHashes, EvalError> {
+        let rate = rate(fps)
+            .ok_or_else(|| EvalError::InvalidInput(format!("frame rate {fps} is not usable")))?;
+        let graph = format!("fps=fps={rate},scale={HASH_WIDTH}:{HASH_HEIGHT}:flags=area[hash]");
+        let outputs = [Output {
+            label: "hash",
+            width: HASH_WIDTH,
+            height: HASH_HEIGHT,
+            max_frames,
+        }];
+        let frames = self
+            .decode(path, &graph, &outputs)
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        Ok(hashes(&frames, fps))
     }
 }
 

@@ -102,5 +102,10 @@ pub const FIDELITY_WIDTH: u32 = 256;
 /// Height of that grid.
 pub const FIDELITY_HEIGHT: u32 = 144;
 
+/// Width of the difference-hash grid (SPEC §7.6).
+pub const HASH_WIDTH: u32 = 9;
+/// Height of the difference-hash grid.
+pub const HASH_HEIGHT: u32 = 8;
+
 /// Default timeout of one ffprobe/ffmpeg run (`VIDEO_TOOL_TIMEOUT_S`, 30).
 pub const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(30);

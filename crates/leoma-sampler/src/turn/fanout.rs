@@ -4,14 +4,14 @@
 //! The stages overlap across miners: a miner that answers early is judged while others are
 //! still generating.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use leoma_api_types::reason::VerdictReason;
 use leoma_eval::{
-    Judge, JudgeOutcome, JudgeRequest, JudgeResult, SourceMedia, VideoAssessor, VideoMetrics,
+    Judge, JudgeOutcome, JudgeRequest, JudgeResult, PreparedSource, VideoAssessor, VideoMetrics,
     VideoRejection,
 };
 use tokio::sync::Semaphore;
@@ -67,8 +67,8 @@ pub struct Fanout<'a> {
     pub prompt: &'a str,
     /// First frame PNG bytes.
     pub first_frame_png: &'a [u8],
-    /// First frame file and clip file with its duration.
-    pub source: SourceMedia<'a>,
+    /// The conditioning frame and clip hashes, read once per turn.
+    pub source: &'a PreparedSource,
     /// Directory for the miners' videos.
     pub dir: &'a Path,
 }
@@ -236,43 +236,116 @@ impl Fanout<'_> {
     }
 
     /// Calls, checks and judges every miner; results in `targets` order.
-    pub async fn run(&self, targets: &[MinerTarget]) -> Vec<(String, Checked, MinerResult)> {
-        let calls = Arc::new(Semaphore::new(self.settings.max_concurrent_miners.max(1)));
+    ///
+    /// Once every miner has been called and checked, `after_checks` receives the checked
+    /// miners (`(index, hotkey, checked)`) and its future runs alongside the judging still in
+    /// flight: the turn uploads its artifacts there while the judge works.
+    pub async fn run<S, Fut>(
+        &self,
+        targets: &[MinerTarget],
+        after_checks: S,
+    ) -> (Vec<(String, Checked, MinerResult)>, Fut::Output)
+    where
+        S: FnOnce(Vec<(usize, String, Checked)>) -> Fut,
+        Fut: Future,
+    {
+        let calls = Semaphore::new(self.settings.max_concurrent_miners.max(1));
         let checks = Semaphore::new(self.settings.check_concurrency.max(1));
         let judges = Semaphore::new(self.settings.evaluation_concurrency.max(1));
-        let mut pending: FuturesUnordered<_> = targets
+        let (calls, checks, judges) = (&calls, &checks, &judges);
+        let judge = |i: usize, c: Checked| async move {
+            let result = self.judge_one(&c, judges).await;
+            (i, result)
+        };
+        let mut checking: FuturesUnordered<_> = targets
             .iter()
             .enumerate()
-            .map(|(i, t)| {
-                let (calls, checks, judges) = (&calls, &checks, &judges);
-                async move {
-                    let checked = self.call_and_check(i, t, calls, checks).await;
-                    let result = self.judge_one(&checked, judges).await;
-                    (i, checked, result)
-                }
-            })
+            .map(|(i, t)| async move { (i, self.call_and_check(i, t, calls, checks).await) })
             .collect();
-        let mut out: Vec<Option<(String, Checked, MinerResult)>> = vec![None; targets.len()];
-        while let Some((i, checked, result)) = pending.next().await {
-            if let (Some(slot), Some(t)) = (out.get_mut(i), targets.get(i)) {
-                *slot = Some((t.hotkey.clone(), checked, result));
+        let mut judging = FuturesUnordered::new();
+        let mut checked: Vec<Option<Checked>> = vec![None; targets.len()];
+        let mut results: Vec<Option<MinerResult>> = vec![None; targets.len()];
+        while !checking.is_empty() {
+            tokio::select! {
+                Some((i, c)) = checking.next() => {
+                    judging.push(judge(i, c.clone()));
+                    if let Some(slot) = checked.get_mut(i) {
+                        *slot = Some(c);
+                    }
+                }
+                Some((i, r)) = judging.next() => {
+                    if let Some(slot) = results.get_mut(i) {
+                        *slot = Some(r);
+                    }
+                }
+                else => break,
             }
         }
-        out.into_iter().flatten().collect()
+        let listed = listing(targets.iter().map(|t| t.hotkey.as_str()), &checked);
+        let side = after_checks(listed);
+        let drain = async {
+            while let Some((i, r)) = judging.next().await {
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = Some(r);
+                }
+            }
+        };
+        let (side, ()) = tokio::join!(side, drain);
+        (
+            assemble(targets.iter().map(|t| t.hotkey.as_str()), checked, results),
+            side,
+        )
     }
 
-    /// Judges already checked miners again (a retried attempt reuses the videos).
-    pub async fn rejudge(
+    /// Judges already checked miners again (a retried attempt reuses the videos);
+    /// `after_checks` runs alongside, as in [`Fanout::run`].
+    pub async fn rejudge<S, Fut>(
         &self,
-        checked: &[(String, Checked)],
-    ) -> Vec<(String, Checked, MinerResult)> {
+        previous: &[(String, Checked)],
+        after_checks: S,
+    ) -> (Vec<(String, Checked, MinerResult)>, Fut::Output)
+    where
+        S: FnOnce(Vec<(usize, String, Checked)>) -> Fut,
+        Fut: Future,
+    {
         let judges = Semaphore::new(self.settings.evaluation_concurrency.max(1));
         let judges = &judges;
-        futures::future::join_all(
-            checked.iter().map(|(hk, c)| async move {
-                (hk.clone(), c.clone(), self.judge_one(c, judges).await)
-            }),
-        )
-        .await
+        let checked: Vec<Option<Checked>> = previous.iter().map(|(_, c)| Some(c.clone())).collect();
+        let hotkeys = || previous.iter().map(|(hk, _)| hk.as_str());
+        let side = after_checks(listing(hotkeys(), &checked));
+        let judged = futures::future::join_all(
+            previous
+                .iter()
+                .map(|(_, c)| async move { Some(self.judge_one(c, judges).await) }),
+        );
+        let (side, results) = tokio::join!(side, judged);
+        (assemble(hotkeys(), checked, results), side)
     }
+}
+
+/// `(index, hotkey, checked)` of every miner that has been checked.
+fn listing<'h>(
+    hotkeys: impl Iterator<Item = &'h str>,
+    checked: &[Option<Checked>],
+) -> Vec<(usize, String, Checked)> {
+    hotkeys
+        .zip(checked)
+        .enumerate()
+        .filter_map(|(i, (hk, c))| c.clone().map(|c| (i, hk.to_owned(), c)))
+        .collect()
+}
+
+/// Joins hotkeys, checks and results in order; a miner missing either is left out.
+fn assemble<'h>(
+    hotkeys: impl Iterator<Item = &'h str>,
+    checked: Vec<Option<Checked>>,
+    results: Vec<Option<MinerResult>>,
+) -> Vec<(String, Checked, MinerResult)> {
+    hotkeys
+        .zip(checked.into_iter().zip(results))
+        .filter_map(|(hk, pair)| match pair {
+            (Some(c), Some(r)) => Some((hk.to_owned(), c, r)),
+            _ => None,
+        })
+        .collect()
 }

@@ -16,42 +16,50 @@ use super::entries::{MinerResult, entries_v1, entries_v2};
 use super::error::TurnError;
 use crate::report::Reporter;
 
-/// Uploads each miner's video with at most `concurrency` uploads in flight; a miner whose
-/// upload fails gets `storage_error` (not evaluated).
+/// Uploads each miner's video (`(hotkey, file)`) with at most `concurrency` uploads in flight;
+/// returns the `(hotkey, reason)` of each upload that failed.
 pub async fn upload_videos(
     own: &dyn Bucket,
     task: TaskId,
-    videos: Vec<(usize, String, PathBuf)>,
-    results: &mut [(String, MinerResult)],
+    videos: Vec<(String, PathBuf)>,
     concurrency: usize,
-) {
-    let failures: Vec<(usize, String)> = futures::stream::iter(videos)
-        .map(|(i, hotkey, path)| async move {
+) -> Vec<(String, String)> {
+    futures::stream::iter(videos)
+        .map(|(hotkey, path)| async move {
             let outcome = match tokio::fs::read(&path).await {
                 Ok(bytes) => put_generated_video(own, task, &hotkey, bytes)
                     .await
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(format!("cannot read {}: {e}", path.display())),
             };
-            outcome.err().map(|e| (i, e))
+            outcome.err().map(|e| (hotkey, e))
         })
         .buffer_unordered(concurrency.max(1))
         .filter_map(|f| async move { f })
         .collect()
-        .await;
-    for (i, detail) in failures {
-        if let Some((hotkey, slot)) = results.get_mut(i) {
-            tracing::warn!(task_id = task.0, miner = %hotkey, error = %detail, "video upload failed");
-            let latency_ms = match slot {
-                MinerResult::Scored { latency_ms, .. } => Some(*latency_ms),
-                MinerResult::Unscored { latency_ms, .. } => *latency_ms,
-            };
-            *slot = MinerResult::Unscored {
-                reason: VerdictReason::StorageError,
-                latency_ms,
-                detail: format!("uploading the video failed: {detail}"),
-            };
-        }
+        .await
+}
+
+/// A miner whose video upload failed gets `storage_error` (not evaluated).
+pub fn mark_upload_failures(
+    task: TaskId,
+    results: &mut [(String, MinerResult)],
+    failures: Vec<(String, String)>,
+) {
+    for (hotkey, detail) in failures {
+        let Some((_, slot)) = results.iter_mut().find(|(hk, _)| *hk == hotkey) else {
+            continue;
+        };
+        tracing::warn!(task_id = task.0, miner = %hotkey, error = %detail, "video upload failed");
+        let latency_ms = match slot {
+            MinerResult::Scored { latency_ms, .. } => Some(*latency_ms),
+            MinerResult::Unscored { latency_ms, .. } => *latency_ms,
+        };
+        *slot = MinerResult::Unscored {
+            reason: VerdictReason::StorageError,
+            latency_ms,
+            detail: format!("uploading the video failed: {detail}"),
+        };
     }
 }
 

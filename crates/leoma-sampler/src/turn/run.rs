@@ -1,6 +1,8 @@
 //! One attempt at a turn (SPEC §7.1 steps 4–5): prepare the clip (kept across attempts), fan
 //! out to the miners (videos kept across attempts, judging redone), upload in §7.8 order with
-//! the verdict file last, then the dual report.
+//! the verdict file last, then the dual report. The artifacts go up as soon as every miner has
+//! been called and checked, while the judge is still working: with real judge latencies the
+//! uploads then cost the turn nothing.
 
 use std::path::PathBuf;
 
@@ -8,7 +10,7 @@ use leoma_api_types::TaskId;
 use leoma_api_types::json::{self, PyObject, PyValue, Style};
 use leoma_api_types::metadata::{PromptInfo, SourceInfo, TaskMetadata};
 use leoma_api_types::samples::SampleContext;
-use leoma_eval::{Description, SourceMedia, VideoAssessor};
+use leoma_eval::{Description, PreparedSource, SourceMedia, VideoAssessor};
 use leoma_storage::layout::{put_first_frame, put_metadata, put_original_clip};
 
 use super::clock::now_text;
@@ -29,10 +31,10 @@ pub(super) struct Prepared {
     key: String,
     choice: ClipChoice,
     clip: PathBuf,
-    frame: PathBuf,
-    clip_s: f64,
     frame_png: Vec<u8>,
     description: Description,
+    /// The conditioning frame and clip hashes the video checks compare against.
+    checks: PreparedSource,
     /// `(block, hash)` that seeded a v2 choice.
     seed: Option<(u64, [u8; 32])>,
 }
@@ -67,6 +69,10 @@ pub(super) enum Attempt {
 }
 
 impl Sampler {
+    fn assessor(&self) -> VideoAssessor {
+        VideoAssessor::new(self.services.probe.clone(), self.settings.assess.clone())
+    }
+
     fn tools(&self) -> MediaTools {
         MediaTools {
             ffmpeg: self.settings.ffmpeg.clone(),
@@ -128,6 +134,13 @@ impl Sampler {
             Ok(info) if info.duration_s > 0.0 => info.duration_s,
             _ => s.clip_duration_s,
         };
+        let checks = self
+            .assessor()
+            .prepare(SourceMedia {
+                first_frame: &frame,
+                clip: Some((&clip, clip_s)),
+            })
+            .await?;
         let description = self
             .services
             .describer
@@ -138,10 +151,9 @@ impl Sampler {
             key: picked.key,
             choice: picked.choice,
             clip,
-            frame,
-            clip_s,
             frame_png,
             description,
+            checks,
             seed: v2.then_some(seed),
         }))
     }
@@ -163,8 +175,7 @@ impl Sampler {
             return Ok(Attempt::NoTask("no usable source clip".into()));
         };
         let body = generate_body(&prep.description.text, &prep.frame_png);
-        let assessor =
-            VideoAssessor::new(self.services.probe.clone(), self.settings.assess.clone());
+        let assessor = self.assessor();
         let fanout = Fanout {
             miners: self.services.miners.as_ref(),
             chutes: self.services.chutes.as_ref(),
@@ -174,15 +185,16 @@ impl Sampler {
             body: &body,
             prompt: &prep.description.text,
             first_frame_png: &prep.frame_png,
-            source: SourceMedia {
-                first_frame: &prep.frame,
-                clip: Some((&prep.clip, prep.clip_s)),
-            },
+            source: &prep.checks,
             dir: &dir,
         };
-        let judged = match &work.checked {
-            Some(checked) => fanout.rejudge(checked).await,
-            None => fanout.run(targets).await,
+        let this = &*self;
+        let upload = |checked: Vec<(usize, String, Checked)>| {
+            this.upload_artifacts(task, v2, &prep, accepted(checked))
+        };
+        let (judged, uploaded) = match &work.checked {
+            Some(checked) => fanout.rejudge(checked, upload).await,
+            None => fanout.run(targets, upload).await,
         };
         drop(body);
         work.checked = Some(
@@ -191,33 +203,13 @@ impl Sampler {
                 .map(|(hk, c, _)| (hk.clone(), c.clone()))
                 .collect(),
         );
-        let videos: Vec<(usize, String, PathBuf)> = judged
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (hk, c, _))| match c {
-                Checked::Video { path, .. } => Some((i, hk.clone(), path.clone())),
-                Checked::Failed(_) => None,
-            })
-            .collect();
-        if !v2 && videos.is_empty() {
+        let Some(upload_failures) = uploaded? else {
             return Ok(Attempt::NoTask("no accepted video".into()));
-        }
+        };
         let mut results: Vec<(String, MinerResult)> =
             judged.into_iter().map(|(hk, _, r)| (hk, r)).collect();
-
+        publish::mark_upload_failures(task, &mut results, upload_failures);
         let own = self.services.own.as_ref();
-        put_original_clip(own, task, read(&prep.clip).await?).await?;
-        put_first_frame(own, task, prep.frame_png.clone()).await?;
-        let metadata = self.metadata(task, &prep, &results, &videos);
-        put_metadata(own, task, metadata).await?;
-        publish::upload_videos(
-            own,
-            task,
-            videos,
-            &mut results,
-            self.settings.upload_concurrency,
-        )
-        .await;
 
         let signer = self.services.signer.as_ref();
         let Some(file) = publish::sign(v2, task, &self.services.hotkey, &results, signer)? else {
@@ -246,19 +238,31 @@ impl Sampler {
         .await;
     }
 
-    fn metadata(
+    /// Everything of the turn but the verdict file, in SPEC §7.8 order: the clip, the first
+    /// frame, the metadata, then each accepted video. `Ok(None)`: nothing to publish (v1
+    /// without an accepted video); otherwise the miners whose video upload failed.
+    async fn upload_artifacts(
         &self,
         task: TaskId,
+        v2: bool,
         prep: &Prepared,
-        results: &[(String, MinerResult)],
-        videos: &[(usize, String, PathBuf)],
-    ) -> Vec<u8> {
+        videos: Vec<Accepted>,
+    ) -> Result<Option<Vec<(String, String)>>, TurnError> {
+        if !v2 && videos.is_empty() {
+            return Ok(None);
+        }
+        let own = self.services.own.as_ref();
+        put_original_clip(own, task, read(&prep.clip).await?).await?;
+        put_first_frame(own, task, prep.frame_png.clone()).await?;
+        put_metadata(own, task, self.metadata(task, prep, &videos)).await?;
+        let files = videos.into_iter().map(|v| (v.hotkey, v.path)).collect();
+        Ok(Some(
+            publish::upload_videos(own, task, files, self.settings.upload_concurrency).await,
+        ))
+    }
+
+    fn metadata(&self, task: TaskId, prep: &Prepared, videos: &[Accepted]) -> Vec<u8> {
         let s = &self.settings.source;
-        let latency = |i: usize| match results.get(i).map(|(_, r)| r) {
-            Some(MinerResult::Scored { latency_ms, .. }) => Some(*latency_ms),
-            Some(MinerResult::Unscored { latency_ms, .. }) => *latency_ms,
-            None => None,
-        };
         let meta = TaskMetadata {
             task_id: task,
             created_at: now_text(),
@@ -278,10 +282,10 @@ impl Sampler {
                 text: prep.description.text.clone(),
                 description_source: "full_clip_video".to_owned(),
             },
-            miners: videos.iter().map(|(_, hk, _)| hk.clone()).collect(),
+            miners: videos.iter().map(|v| v.hotkey.clone()).collect(),
             miner_latencies_ms: videos
                 .iter()
-                .filter_map(|(i, hk, _)| latency(*i).map(|l| (hk.clone(), l)))
+                .map(|v| (v.hotkey.clone(), v.latency_ms))
                 .collect(),
         };
         let mut doc = meta.to_py();
@@ -294,6 +298,30 @@ impl Sampler {
         }
         json::encode(&doc, Style::Pretty).into_bytes()
     }
+}
+
+/// A miner whose video passed the acceptance checks (it is uploaded and listed in the metadata).
+#[derive(Debug)]
+struct Accepted {
+    hotkey: String,
+    path: PathBuf,
+    latency_ms: i64,
+}
+
+fn accepted(checked: Vec<(usize, String, Checked)>) -> Vec<Accepted> {
+    checked
+        .into_iter()
+        .filter_map(|(_, hotkey, c)| match c {
+            Checked::Video {
+                path, latency_ms, ..
+            } => Some(Accepted {
+                hotkey,
+                path,
+                latency_ms,
+            }),
+            Checked::Failed(_) => None,
+        })
+        .collect()
 }
 
 async fn read(path: &std::path::Path) -> Result<Vec<u8>, TurnError> {
