@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use leoma_api_types::keys::{Secret, normalize_endpoint};
-use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AwsAuthorizer, AwsCredential};
+use object_store::client::{HttpRequest, HttpRequestBody};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
@@ -78,11 +79,31 @@ impl fmt::Debug for S3Config {
     }
 }
 
+/// What [`ObjectBucket::ensure_exists`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketState {
+    /// The bucket was there (or is a local directory or memory, which always exist).
+    Existed,
+    /// The bucket was missing and has been created.
+    Created,
+}
+
+/// What bucket-level requests (HEAD and CREATE of the bucket itself, which `object_store` does
+/// not offer) need: object_store's SigV4 signer and a plain HTTP client.
+struct BucketAdmin {
+    /// `<endpoint>/<bucket>` (path style).
+    url: String,
+    region: String,
+    credential: AwsCredential,
+    client: object_store_reqwest::Client,
+}
+
 /// A bucket behind `object_store`. Cheap to clone.
 #[derive(Clone)]
 pub struct ObjectBucket {
     store: Arc<dyn ObjectStore>,
     signer: Option<Arc<AmazonS3>>,
+    admin: Option<Arc<BucketAdmin>>,
     name: String,
     /// Whether the store keeps a content type (a local directory cannot).
     content_types: bool,
@@ -145,9 +166,25 @@ impl ObjectBucket {
             .build()
             .map_err(|e| bad(first_line(&e.to_string())))?;
         let s3 = Arc::new(s3);
+        let client = object_store_reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| bad(format!("HTTP client: {}", first_line(&e.to_string()))))?;
+        let admin = BucketAdmin {
+            url: format!("{endpoint}/{}", config.bucket),
+            region: config.region.clone(),
+            credential: AwsCredential {
+                key_id: config.access_key_id.expose().to_owned(),
+                secret_key: config.secret_access_key.expose().to_owned(),
+                token: None,
+            },
+            client,
+        };
         Ok(ObjectBucket {
             store: s3.clone(),
             signer: Some(s3),
+            admin: Some(Arc::new(admin)),
             name,
             content_types: true,
         })
@@ -163,6 +200,7 @@ impl ObjectBucket {
         Ok(ObjectBucket {
             store: Arc::new(store),
             signer: None,
+            admin: None,
             name,
             content_types: false,
         })
@@ -173,6 +211,7 @@ impl ObjectBucket {
         ObjectBucket {
             store: Arc::new(InMemory::new()),
             signer: None,
+            admin: None,
             name: format!("memory:{name}"),
             content_types: true,
         }
@@ -221,6 +260,131 @@ impl ObjectBucket {
             }
         }
         self.err("list", prefix, e)
+    }
+}
+
+impl ObjectBucket {
+    /// Makes sure the bucket exists, creating it when it is missing (SPEC §7.1): a signed
+    /// `HEAD /<bucket>`; on 404 a signed `PUT /<bucket>` (S3 CreateBucket), where "already owned
+    /// by you" counts as existing. Credentials that may not HEAD a bucket (object-scoped R2
+    /// tokens) are given the benefit of a listing: if the bucket lists, it exists. Local
+    /// directories and memory always exist.
+    pub async fn ensure_exists(&self) -> Result<BucketState, StorageError> {
+        let Some(admin) = &self.admin else {
+            return Ok(BucketState::Existed);
+        };
+        let (status, _) = self
+            .bucket_request(admin, "head bucket", "HEAD", Vec::new())
+            .await?;
+        match status {
+            200..=299 => Ok(BucketState::Existed),
+            404 => self.create(admin).await,
+            401 | 403 => match self.list_objects("leoma-bucket-probe").await {
+                Ok(_) => Ok(BucketState::Existed),
+                Err(e) => Err(e),
+            },
+            _ => Err(self.status_error("head bucket", status, "")),
+        }
+    }
+
+    async fn create(&self, admin: &BucketAdmin) -> Result<BucketState, StorageError> {
+        // us-east-1 (and R2's `auto`) take no location constraint; other AWS regions need one.
+        let body = if matches!(admin.region.as_str(), "auto" | "us-east-1") {
+            Vec::new()
+        } else {
+            format!(
+                "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+                 <LocationConstraint>{}</LocationConstraint></CreateBucketConfiguration>",
+                admin.region
+            )
+            .into_bytes()
+        };
+        let (status, text) = self
+            .bucket_request(admin, "create bucket", "PUT", body)
+            .await?;
+        match status {
+            200..=299 => Ok(BucketState::Created),
+            // Another process (or a concurrent start) created it first.
+            409 if text.contains("BucketAlreadyOwnedByYou") => Ok(BucketState::Existed),
+            _ => Err(self.status_error("create bucket", status, &text)),
+        }
+    }
+
+    fn status_error(&self, operation: &'static str, status: u16, body: &str) -> StorageError {
+        if status == 401 || status == 403 {
+            return StorageError::Denied {
+                bucket: self.name.clone(),
+                key: String::new(),
+            };
+        }
+        // The S3 error code (`<Code>…</Code>`) says why, without echoing anything we sent.
+        let code = body
+            .split_once("<Code>")
+            .and_then(|(_, rest)| rest.split_once("</Code>"))
+            .map(|(c, _)| c.chars().take(64).collect::<String>());
+        let reason = match code {
+            Some(c) => format!("HTTP {status} ({c})"),
+            None => format!("HTTP {status}"),
+        };
+        if status == 429 || status >= 500 {
+            StorageError::Unavailable {
+                bucket: self.name.clone(),
+                operation,
+                key: String::new(),
+                reason,
+            }
+        } else {
+            StorageError::Refused {
+                bucket: self.name.clone(),
+                operation,
+                key: String::new(),
+                reason,
+            }
+        }
+    }
+
+    /// One SigV4-signed request on the bucket itself; the status and (bounded) body text.
+    async fn bucket_request(
+        &self,
+        admin: &BucketAdmin,
+        operation: &'static str,
+        method: &str,
+        body: Vec<u8>,
+    ) -> Result<(u16, String), StorageError> {
+        let refused = |reason: String| StorageError::Refused {
+            bucket: self.name.clone(),
+            operation,
+            key: String::new(),
+            reason,
+        };
+        let method = object_store_reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| refused(e.to_string()))?;
+        let mut request = HttpRequest::new(HttpRequestBody::from(body.clone()));
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = match admin.url.parse() {
+            Ok(uri) => uri,
+            Err(e) => return Err(refused(format!("bucket URL: {e}"))),
+        };
+        AwsAuthorizer::new(&admin.credential, "s3", &admin.region)
+            .try_authorize(&mut request, None)
+            .map_err(|e| refused(first_line(&e.to_string())))?;
+        let response = admin
+            .client
+            .request(method, &admin.url)
+            .headers(request.headers().clone())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| StorageError::Unavailable {
+                bucket: self.name.clone(),
+                operation,
+                key: String::new(),
+                // Without the URL: it names only endpoint and bucket, but keep errors uniform.
+                reason: first_line(&e.without_url().to_string()),
+            })?;
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        Ok((status, text.chars().take(2048).collect()))
     }
 }
 

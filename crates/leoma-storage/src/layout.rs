@@ -207,3 +207,53 @@ pub async fn list_task_folders(bucket: &dyn BucketReader) -> Result<Vec<TaskFold
     folders.sort_by(|a, b| b.rid.cmp(&a.rid).then_with(|| a.segment.cmp(&b.segment)));
     Ok(folders)
 }
+
+// ---- retention ----
+
+/// What [`delete_task_folders_below`] removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Task folders emptied.
+    pub folders: usize,
+    /// Objects deleted.
+    pub objects: usize,
+    /// The first failure, if any (the rest of the folders were still tried).
+    pub error: Option<String>,
+}
+
+/// Deletes every object of the task folders whose task id is below `below_rid` (the own
+/// bucket's retention, SPEC §10.2 `OWN_BUCKET_RETENTION_BLOCKS`, E12). Folders whose name is not
+/// a task id (and objects at the root) are never touched. Best effort: a failed delete is
+/// recorded and the next object is tried.
+pub async fn delete_task_folders_below(
+    bucket: &dyn Bucket,
+    below_rid: i64,
+) -> Result<Pruned, StorageError> {
+    let mut pruned = Pruned::default();
+    for folder in list_task_folders(bucket).await? {
+        if folder.rid >= below_rid {
+            continue;
+        }
+        let objects = match bucket.list_objects(&folder.segment).await {
+            Ok(o) => o,
+            Err(e) => {
+                pruned.error.get_or_insert_with(|| e.to_string());
+                continue;
+            }
+        };
+        let mut emptied = true;
+        for o in objects {
+            match bucket.delete(&o.key).await {
+                Ok(()) => pruned.objects += 1,
+                Err(e) => {
+                    emptied = false;
+                    pruned.error.get_or_insert_with(|| e.to_string());
+                }
+            }
+        }
+        if emptied {
+            pruned.folders += 1;
+        }
+    }
+    Ok(pruned)
+}

@@ -17,7 +17,7 @@ pub mod layout;
 pub mod peers;
 mod ports;
 
-pub use adapter::{ObjectBucket, S3Config};
+pub use adapter::{BucketState, ObjectBucket, S3Config};
 pub use error::StorageError;
 pub use peers::{PeerLocations, PeerRegistry};
 pub use ports::{Bucket, BucketReader, ObjectInfo};

@@ -299,3 +299,50 @@ fn registry_locations_v1_and_v2() {
     assert_eq!(cb.secret_access_key.expose(), "SK2");
     assert!(v2.unreadable[a.as_str()].contains("credentials"));
 }
+
+/// SPEC §7.1: a missing own bucket is created (a signed CreateBucket the server checks), an
+/// existing one is left alone, and credentials the store refuses fail naming the bucket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_bucket_is_created_once() {
+    use leoma_storage::BucketState;
+
+    let server = Server::start();
+    let mut cfg = server.config("existing", SK);
+    cfg.bucket = "leoma-fresh".into();
+    let fresh_dir = server.0.data_dir().join("leoma-fresh");
+    assert!(!fresh_dir.exists());
+    let b = ObjectBucket::s3(&cfg).unwrap();
+    assert_eq!(b.ensure_exists().await.unwrap(), BucketState::Created);
+    assert!(fresh_dir.is_dir(), "the server has the bucket");
+    assert_eq!(b.ensure_exists().await.unwrap(), BucketState::Existed);
+    b.put("7/metadata.json", b"{}".to_vec(), "application/json")
+        .await
+        .unwrap();
+    assert_eq!(
+        b.get("7/metadata.json", 10).await.unwrap(),
+        Some(b"{}".to_vec())
+    );
+
+    let existing = ObjectBucket::s3(&server.config("existing", SK)).unwrap();
+    assert_eq!(
+        existing.ensure_exists().await.unwrap(),
+        BucketState::Existed
+    );
+
+    let mut denied = server.config("existing", "wrong-secret");
+    denied.bucket = "leoma-never".into();
+    let err = ObjectBucket::s3(&denied)
+        .unwrap()
+        .ensure_exists()
+        .await
+        .unwrap_err();
+    assert!(!err.is_transient(), "{err}");
+    assert!(err.to_string().contains("leoma-never"), "{err}");
+    assert!(!server.0.data_dir().join("leoma-never").exists());
+
+    // Memory and local buckets always exist.
+    assert_eq!(
+        ObjectBucket::memory("m").ensure_exists().await.unwrap(),
+        BucketState::Existed
+    );
+}
