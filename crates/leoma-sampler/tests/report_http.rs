@@ -30,6 +30,7 @@ fn fast() -> OwnerApiSettings {
         timeout: Duration::from_secs(5),
         max_attempts: 3,
         backoff: vec![Duration::from_millis(20), Duration::from_millis(40)],
+        ..OwnerApiSettings::default()
     }
 }
 

@@ -539,3 +539,73 @@ async fn the_validators_reporter_reads_the_blacklist_and_its_reports_land() {
     assert!(!err.is_transient(), "{err}");
     assert!(err.to_string().contains("401"), "{err}");
 }
+
+/// The same client with `API_AUTH_SCHEME=epistula`: its Epistula v2 signatures (bound to the
+/// server's `OWNER_API_HOTKEY`, and unbound) are accepted and the reports land; a binding to
+/// another receiver is refused.
+#[tokio::test]
+async fn the_validators_reporter_signs_with_epistula_and_its_reports_land() {
+    use leoma_sampler::report::{AuthScheme, OwnerApiHttp, OwnerApiSettings, Reporter};
+
+    let server_hotkey = hk(ADMIN);
+    let mut settings = test_settings();
+    settings.owner_api_hotkey = Some(server_hotkey.clone());
+    let ports = Ports {
+        chain: Some(chain()),
+        chutes: Some(Arc::new(AllHot)),
+        media: None,
+    };
+    let s = Server::start_with(Db::sqlite(), settings, ports).await;
+    let epistula = |signed_for: Option<String>| {
+        OwnerApiHttp::new(
+            &s.base,
+            Arc::new(key(V1)),
+            OwnerApiSettings {
+                auth: AuthScheme::Epistula { signed_for },
+                ..OwnerApiSettings::default()
+            },
+        )
+        .unwrap()
+    };
+    let report: leoma_api_types::report::MinerReport =
+        serde_json::from_value(json!({"miners": [entry(0, 20, true), entry(1, 21, false)]}))
+            .unwrap();
+
+    let bound = epistula(Some(server_hotkey));
+    bound.report_miners(&report).await.unwrap();
+    // A second identical report is a new request (fresh uuid), not a replay.
+    bound.report_miners(&report).await.unwrap();
+    let rows = s
+        .state
+        .store()
+        .reports_since("2000-01-01T00:00:00.000000+00:00", 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter().filter(|r| r.validator_hotkey == hk(V1)).count(),
+        2
+    );
+    bound
+        .report_samples(&signed_batch(V1, 5, &[20, 21]))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.state.store().samples_in_tasks(&[5]).await.unwrap().len(),
+        2
+    );
+
+    let unbound = epistula(None);
+    unbound
+        .report_samples(&signed_batch(V1, 6, &[20]))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.state.store().samples_in_tasks(&[6]).await.unwrap().len(),
+        1
+    );
+
+    let elsewhere = epistula(Some(hk(V2)));
+    let err = elsewhere.report_miners(&report).await.unwrap_err();
+    assert!(!err.is_transient(), "{err}");
+    assert!(err.to_string().contains("Signed-For mismatch"), "{err}");
+}

@@ -1,8 +1,9 @@
 //! `OwnerApiHttp`: the [`Reporter`] over the owner-api's HTTP API (SPEC §9.2, §9.4, §9.5).
 //!
 //! `GET /blacklist/miners` is sent unsigned; `POST /miners/report` and `POST /samples/batch` are
-//! signed with the `X-*` scheme over the exact body bytes, and every attempt is signed afresh so
-//! the server's replay cache never refuses a retry. Only transient failures are retried (a
+//! signed over the exact body bytes with the `X-*` scheme or, when [`AuthScheme::Epistula`] is
+//! chosen (`API_AUTH_SCHEME=epistula`), with Epistula v2; every attempt is signed afresh (new
+//! timestamp, new uuid) so the server's replay cache never refuses a retry. Only transient failures are retried (a
 //! connection that could not be made, 429 and 5xx), a few times with short sleeps; a timed-out
 //! attempt is not retried (the request may have been processed) and 4xx never is.
 
@@ -13,7 +14,9 @@ use async_trait::async_trait;
 use leoma_api_types::Hotkey;
 use leoma_api_types::hotkey::BITTENSOR_SS58_PREFIX;
 use leoma_api_types::owner_api::auth::{
-    X_SIGNATURE, X_TIMESTAMP, X_VALIDATOR_HOTKEY, signature_header, x_message,
+    EPISTULA_REQUEST_SIGNATURE, EPISTULA_SIGNED_BY, EPISTULA_SIGNED_FOR, EPISTULA_TIMESTAMP,
+    EPISTULA_UUID, EPISTULA_VERSION, X_SIGNATURE, X_TIMESTAMP, X_VALIDATOR_HOTKEY,
+    epistula_message, signature_header, x_message,
 };
 use leoma_api_types::report::MinerReport;
 use leoma_api_types::samples::{MAX_BATCH_SAMPLES, SampleBatch};
@@ -31,7 +34,22 @@ const DETAIL_MAX_CHARS: usize = 200;
 /// A signer usable across tasks.
 pub type SharedSigner = Arc<dyn Signer + Send + Sync>;
 
-/// Client settings (SPEC §10.2 `API_REQUEST_TIMEOUT`, `API_MAX_RETRIES`).
+/// How signed requests are authenticated (SPEC §10.2 `API_AUTH_SCHEME`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AuthScheme {
+    /// Scheme A, `X-Validator-Hotkey` / `X-Signature` / `X-Timestamp` (SPEC §9.2): what the
+    /// reference owner-api understands.
+    #[default]
+    XLeoma,
+    /// Scheme B, Epistula v2 (SPEC §9.3): millisecond timestamps and single-use uuids.
+    Epistula {
+        /// The owner-api's SS58 hotkey sent as `Epistula-Signed-For` (binds each request to
+        /// that server); `None` sends no receiver binding.
+        signed_for: Option<String>,
+    },
+}
+
+/// Client settings (SPEC §10.2 `API_REQUEST_TIMEOUT`, `API_MAX_RETRIES`, `API_AUTH_SCHEME`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerApiSettings {
     /// Total time one attempt may take (30 s).
@@ -40,6 +58,8 @@ pub struct OwnerApiSettings {
     pub max_attempts: u32,
     /// Sleep before the second, third, … attempt; the last value repeats (1 s, 2 s).
     pub backoff: Vec<Duration>,
+    /// Request signing scheme.
+    pub auth: AuthScheme,
 }
 
 impl Default for OwnerApiSettings {
@@ -48,6 +68,7 @@ impl Default for OwnerApiSettings {
             timeout: Duration::from_secs(30),
             max_attempts: 3,
             backoff: vec![Duration::from_secs(1), Duration::from_secs(2)],
+            auth: AuthScheme::XLeoma,
         }
     }
 }
@@ -147,17 +168,46 @@ impl OwnerApiHttp {
         }
     }
 
+    /// The authentication headers of one attempt to send `body`, signed now.
+    fn auth_headers(&self, body: &[u8]) -> Vec<(&'static str, String)> {
+        match &self.settings.auth {
+            AuthScheme::XLeoma => {
+                let timestamp = unix_millis().div_euclid(1000).to_string();
+                let message = x_message(body, &timestamp);
+                let signature = signature_header(&self.signer.sign(message.as_bytes()));
+                vec![
+                    (X_VALIDATOR_HOTKEY, self.hotkey.as_str().to_owned()),
+                    (X_SIGNATURE, signature),
+                    (X_TIMESTAMP, timestamp),
+                ]
+            }
+            AuthScheme::Epistula { signed_for } => {
+                let timestamp = unix_millis().to_string();
+                let uuid = uuid_v4(rand::random());
+                let message = epistula_message(body, &uuid, &timestamp, signed_for.as_deref());
+                let signature = signature_header(&self.signer.sign(message.as_bytes()));
+                let mut headers = vec![
+                    (EPISTULA_VERSION, "2".to_owned()),
+                    (EPISTULA_TIMESTAMP, timestamp),
+                    (EPISTULA_UUID, uuid),
+                    (EPISTULA_SIGNED_BY, self.hotkey.as_str().to_owned()),
+                    (EPISTULA_REQUEST_SIGNATURE, signature),
+                ];
+                if let Some(receiver) = signed_for {
+                    headers.push((EPISTULA_SIGNED_FOR, receiver.clone()));
+                }
+                headers
+            }
+        }
+    }
+
     /// One signed POST of `body` to `path`; the signature is computed now, for this attempt.
     async fn post_signed(&self, path: &str, body: &[u8]) -> Result<Vec<u8>, Failure> {
-        let timestamp = unix_seconds().to_string();
-        let message = x_message(body, &timestamp);
-        let signature = signature_header(&self.signer.sign(message.as_bytes()));
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(X_VALIDATOR_HOTKEY, self.hotkey.as_str())
-            .header(X_SIGNATURE, signature)
-            .header(X_TIMESTAMP, timestamp)
+        let mut request = self.client.post(format!("{}{path}", self.base));
+        for (name, value) in self.auth_headers(body) {
+            request = request.header(name, value);
+        }
+        let response = request
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_vec())
             .send()
@@ -171,11 +221,26 @@ impl OwnerApiHttp {
     }
 }
 
-fn unix_seconds() -> u64 {
+fn unix_millis() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| d.as_millis())
         .unwrap_or(0)
+}
+
+/// A random (version 4, RFC 4122 variant) UUID in its textual form, from 16 random bytes.
+fn uuid_v4(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn transport(e: &reqwest::Error) -> Failure {
@@ -342,6 +407,73 @@ mod tests {
             ..OwnerApiSettings::default()
         };
         assert_eq!(none.sleep_before(1), Duration::ZERO);
+    }
+
+    #[test]
+    fn uuids_are_version_4_in_textual_form() {
+        let u = uuid_v4([0xff; 16]);
+        assert_eq!(u, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let z = uuid_v4([0; 16]);
+        assert_eq!(z, "00000000-0000-4000-8000-000000000000");
+        assert_ne!(uuid_v4(rand::random()), uuid_v4(rand::random()));
+    }
+
+    #[test]
+    fn epistula_headers_sign_the_spec_message() {
+        use leoma_api_types::signature::verify_sr25519_form;
+        let key = leoma_chain::Keypair::from_seed(&[7; 32]).unwrap();
+        let body = br#"{"miners":[]}"#;
+        for signed_for in [
+            None,
+            Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"),
+        ] {
+            let client = OwnerApiHttp::new(
+                "http://127.0.0.1:9",
+                Arc::new(key.clone()),
+                OwnerApiSettings {
+                    auth: AuthScheme::Epistula {
+                        signed_for: signed_for.map(str::to_owned),
+                    },
+                    ..OwnerApiSettings::default()
+                },
+            )
+            .unwrap();
+            let h: std::collections::BTreeMap<&str, String> =
+                client.auth_headers(body).into_iter().collect();
+            assert_eq!(h[EPISTULA_VERSION], "2");
+            assert_eq!(h[EPISTULA_SIGNED_BY], client.hotkey());
+            assert_eq!(h.get(EPISTULA_SIGNED_FOR).map(String::as_str), signed_for);
+            assert!(!h.contains_key(X_SIGNATURE));
+            let ts: u128 = h[EPISTULA_TIMESTAMP].parse().unwrap();
+            assert!(ts.abs_diff(unix_millis()) < 60_000, "milliseconds: {ts}");
+            let message =
+                epistula_message(body, &h[EPISTULA_UUID], &h[EPISTULA_TIMESTAMP], signed_for);
+            let sig: [u8; 64] = hex::decode(h[EPISTULA_REQUEST_SIGNATURE].trim_start_matches("0x"))
+                .unwrap()
+                .try_into()
+                .unwrap();
+            assert!(verify_sr25519_form(&key.public_key(), message.as_bytes(), &sig).is_some());
+            // A retry is signed afresh with a new uuid.
+            let again: std::collections::BTreeMap<&str, String> =
+                client.auth_headers(body).into_iter().collect();
+            assert_ne!(again[EPISTULA_UUID], h[EPISTULA_UUID]);
+        }
+    }
+
+    #[test]
+    fn x_leoma_headers_use_seconds() {
+        let key = leoma_chain::Keypair::from_seed(&[7; 32]).unwrap();
+        let client = OwnerApiHttp::new(
+            "http://127.0.0.1:9",
+            Arc::new(key),
+            OwnerApiSettings::default(),
+        )
+        .unwrap();
+        let h: std::collections::BTreeMap<&str, String> =
+            client.auth_headers(b"{}").into_iter().collect();
+        let ts: u128 = h[X_TIMESTAMP].parse().unwrap();
+        assert!(ts.abs_diff(unix_millis() / 1000) < 60, "seconds: {ts}");
+        assert!(!h.contains_key(EPISTULA_VERSION));
     }
 
     #[test]

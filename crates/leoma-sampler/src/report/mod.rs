@@ -7,7 +7,7 @@
 
 pub mod http;
 
-pub use http::{OwnerApiHttp, OwnerApiSettings, SharedSigner};
+pub use http::{AuthScheme, OwnerApiHttp, OwnerApiSettings, SharedSigner};
 
 use async_trait::async_trait;
 use leoma_api_types::report::MinerReport;
