@@ -15,6 +15,7 @@ use leoma_chain::{ChainConfig, Keypair, SubtensorChain};
 use leoma_storage::{BucketReader, ObjectBucket, PeerRegistry, S3Config};
 
 use crate::audit::{RetryPolicy, V1Config};
+use crate::tuning::SettingError;
 use crate::weights::{StateDir, SubmitPolicy, WeightsConfig};
 
 /// A clap value parser for secrets.
@@ -79,6 +80,19 @@ pub struct NodeArgs {
     /// `AGGREGATION_READ_CONCURRENCY`.
     #[arg(long, env = "AGGREGATION_READ_CONCURRENCY", default_value_t = 16)]
     pub concurrency: usize,
+    /// `DOMINANCE_THRESHOLD` (v1 consensus, 0..=1).
+    #[arg(long, env = "DOMINANCE_THRESHOLD", default_value_t = 0.05)]
+    pub dominance_threshold: f64,
+    /// `SCORER_COMPLETENESS_THRESHOLD` (v1 consensus, 0..=1).
+    #[arg(long, env = "SCORER_COMPLETENESS_THRESHOLD", default_value_t = 0.8)]
+    pub scorer_completeness_threshold: f64,
+    /// `SCORER_MIN_DISTINCT_VALIDATORS_RATIO` (v1 consensus, 0..=1).
+    #[arg(
+        long,
+        env = "SCORER_MIN_DISTINCT_VALIDATORS_RATIO",
+        default_value_t = 0.5
+    )]
+    pub scorer_min_distinct_validators_ratio: f64,
     /// Wallet.
     #[command(flatten)]
     pub wallet: leoma_chain::cli::WalletArgs,
@@ -99,10 +113,34 @@ pub struct Node {
 }
 
 impl NodeArgs {
+    /// Checks the values clap cannot (ranges), naming the variable at fault.
+    pub fn check(&self) -> Result<(), SettingError> {
+        for (var, v) in [
+            ("DOMINANCE_THRESHOLD", self.dominance_threshold),
+            (
+                "SCORER_COMPLETENESS_THRESHOLD",
+                self.scorer_completeness_threshold,
+            ),
+            (
+                "SCORER_MIN_DISTINCT_VALIDATORS_RATIO",
+                self.scorer_min_distinct_validators_ratio,
+            ),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return Err(SettingError::new(var, format!("{v} is not within 0..=1")));
+            }
+        }
+        Ok(())
+    }
+
     /// Loads the hotkey, checks the state directory, opens the source bucket and connects to
     /// the chain. `Err` is the process exit code (2: bad settings, 1: chain unreachable),
     /// already logged.
     pub async fn open(&self) -> Result<Node, u8> {
+        if let Err(e) = self.check() {
+            tracing::error!(variable = %e.var, reason = %e.reason, "invalid setting");
+            return Err(2);
+        }
         let key = self.wallet.wallet().load_hotkey().map_err(|e| {
             tracing::error!(error = %e, "cannot load the hotkey");
             2u8
@@ -189,7 +227,9 @@ impl NodeArgs {
                 settle_margin: self.settle_margin,
                 max_lookback_blocks: self.max_lookback_blocks,
                 discovery_max_tasks: self.discovery_max_tasks,
-                ..V1Config::default()
+                completeness_threshold: self.scorer_completeness_threshold,
+                min_distinct_ratio: self.scorer_min_distinct_validators_ratio,
+                dominance_threshold: self.dominance_threshold,
             },
             allow_http: self.allow_insecure_s3,
             concurrency: self.concurrency.max(1),

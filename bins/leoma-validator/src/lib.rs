@@ -9,6 +9,8 @@
 //! * [`weights`] — the live weight epoch behind `leoma-validator weights`: the same procedure
 //!   over the peers' real buckets, then winner-take-all weights on chain, once per epoch.
 //! * [`logging`] — tracing set-up shared by every subcommand (human or JSON output).
+//! * [`sampler_cmd`], [`tuning`], [`sampler_loop`], [`serve`] — the production roster and
+//!   sampler loops, their settings (SPEC §10.2) and the `serve` supervisor.
 //!
 //! This crate wires the consensus crates to files; it must never change a consensus rule (those
 //! live in `leoma-rotation` and `leoma-scoring`) and never write anything but its own output and state files.
@@ -24,4 +26,5 @@ pub mod sampler_loop;
 pub mod score;
 pub mod serve;
 pub mod shutdown;
+pub mod tuning;
 pub mod weights;

@@ -31,6 +31,9 @@ pub struct ServeArgs {
 /// Runs `serve` until Ctrl-C or SIGTERM and returns the process exit code (0 after a
 /// graceful shutdown; 2 bad settings; 1 the chain or the metrics address is unusable).
 pub fn run(args: ServeArgs) -> u8 {
+    if let Err(e) = args.sampler.check(&args.node) {
+        return crate::sampler_cmd::invalid(&e);
+    }
     if args.print_config {
         return crate::config::print(&args);
     }
@@ -73,14 +76,21 @@ async fn run_async(args: ServeArgs) -> u8 {
     match crate::sampler_cmd::build(&args.node, &args.sampler, &node, &metrics) {
         Ok(loops) => {
             tokio::spawn(loops.roster.run(cancel.clone()));
-            match loops.sampler {
-                Ok(s) => {
-                    tokio::spawn(s.run(cancel.clone(), |_| {}));
+            // The own-bucket check may retry for a while: off the supervisor's path, so a
+            // signal is handled at once.
+            let (sampler, pause, stop) = (loops.sampler, args.node.block(), cancel.clone());
+            tokio::spawn(async move {
+                let ready = tokio::select! {
+                    r = crate::sampler_cmd::ready(sampler, pause) => r,
+                    () = stop.cancelled() => return,
+                };
+                match ready {
+                    Ok(s) => s.run(stop, |_| {}).await,
+                    Err(why) => {
+                        tracing::error!(reason = %why, "sampler disabled; weights keep running");
+                    }
                 }
-                Err(why) => {
-                    tracing::error!(reason = %why, "sampler disabled; weights keep running");
-                }
-            }
+            });
         }
         Err(e) => {
             tracing::error!(

@@ -145,6 +145,7 @@ impl World {
             timeout: Duration::from_secs(5),
             max_attempts: 2,
             backoff: vec![Duration::from_millis(10)],
+            ..OwnerApiSettings::default()
         };
         Arc::new(
             OwnerApiHttp::new(
@@ -298,6 +299,36 @@ async fn a_failed_pass_keeps_the_previous_snapshot() {
     let next = l.pass_once().await.unwrap();
     assert_eq!(next.miners.len(), 2);
     assert_eq!(reason(&next, &a), None);
+}
+
+/// The observer sees every pass, successful or failed, with its snapshot or error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_observer_sees_every_pass() {
+    use std::sync::Mutex;
+    let w = World::new().await;
+    w.good_miner(0);
+    let seen: Arc<Mutex<Vec<Result<usize, String>>>> = Arc::default();
+    let log = seen.clone();
+    let l = w
+        .looper(Arc::new(NoReporter), Duration::from_secs(300))
+        .with_observer(Arc::new(move |r| {
+            log.lock()
+                .unwrap()
+                .push(r.map(|s| s.miners.len()).map_err(ToString::to_string));
+        }));
+    l.pass_once().await.unwrap();
+    w.chain.down.store(true, Ordering::SeqCst);
+    l.pass_once().await.unwrap_err();
+    w.chain.down.store(false, Ordering::SeqCst);
+    l.pass_once().await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(seen[0], Ok(1));
+    assert!(
+        matches!(&seen[1], Err(m) if m.contains("node unreachable")),
+        "{seen:?}"
+    );
+    assert_eq!(seen[2], Ok(1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

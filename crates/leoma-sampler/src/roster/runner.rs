@@ -32,6 +32,9 @@ impl Default for RosterLoopSettings {
     }
 }
 
+/// Sees the result of every pass (metrics); called on the loop's task, so it must be quick.
+pub type PassObserver = Arc<dyn Fn(Result<&RosterSnapshot, &RosterError>) + Send + Sync>;
+
 /// The miner-validation loop. Readers hold a [`watch::Receiver`] from
 /// [`RosterLoop::subscribe`] and always see the newest snapshot; before the first pass that is
 /// the persisted snapshot, or an empty one (`block` 0, no miners).
@@ -43,6 +46,7 @@ pub struct RosterLoop {
     tx: watch::Sender<Arc<RosterSnapshot>>,
     /// The last pass failure, so a failing streak is logged once.
     last_failure: Mutex<Option<String>>,
+    observer: Option<PassObserver>,
 }
 
 impl std::fmt::Debug for RosterLoop {
@@ -84,7 +88,14 @@ impl RosterLoop {
             state,
             tx,
             last_failure: Mutex::new(None),
+            observer: None,
         }
+    }
+
+    /// Calls `observer` with the result of every pass, successful or not.
+    pub fn with_observer(mut self, observer: PassObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// A receiver of the newest snapshot.
@@ -125,10 +136,16 @@ impl RosterLoop {
             Ok(s) => Arc::new(s),
             Err(e) => {
                 self.note_failure(&e);
+                if let Some(o) = &self.observer {
+                    o(Err(&e));
+                }
                 return Err(e);
             }
         };
         self.note_success(&snapshot);
+        if let Some(o) = &self.observer {
+            o(Ok(&snapshot));
+        }
         self.tx.send_replace(snapshot.clone());
         if let Err(e) = self.state.store_snapshot(&snapshot) {
             tracing::warn!(error = %e, dir = %self.state.dir().display(), "cannot persist the miner snapshot");

@@ -144,6 +144,8 @@ pub struct Sampler {
     peers: Option<Arc<dyn PeerBuckets>>,
     last_sampled: Option<i64>,
     work: Option<Work>,
+    /// The task during which the own bucket was last pruned (retention runs once per task).
+    pruned_during: Option<i64>,
 }
 
 impl Sampler {
@@ -164,6 +166,7 @@ impl Sampler {
             peers: None,
             last_sampled: None,
             work: None,
+            pruned_during: None,
         })
     }
 
@@ -222,6 +225,10 @@ impl Sampler {
         let turn = turn_at(head, rotation.interval, &validators)
             .ok_or_else(|| TurnError::Config("the allowlist has no validators".into()))?;
         let rid = turn.rid;
+        if self.settings.own_retention_blocks > 0 && self.pruned_during != Some(rid) {
+            self.pruned_during = Some(rid);
+            self.prune_own(head, rotation.interval).await;
+        }
         let produced = self.verdict_exists(turn.primary, rid).await;
         let g = grace(rotation.interval, rotation.grace);
         let (sampler, _step) = effective_sampler(&validators, rid, turn.offset, g, produced)
@@ -300,6 +307,35 @@ impl Sampler {
                     self.work = Some(work);
                 }
                 Err(e)
+            }
+        }
+    }
+
+    /// Deletes the own task folders older than `own_retention_blocks` below `head` (SPEC
+    /// §10.2, E12): every task whose id is below `(head − retention) div interval`, so its whole
+    /// rotation ended at least `retention` blocks ago. Best effort, logged.
+    async fn prune_own(&self, head: i64, interval: i64) {
+        let retention = i64::try_from(self.settings.own_retention_blocks).unwrap_or(i64::MAX);
+        let below = head.saturating_sub(retention).div_euclid(interval.max(1));
+        if below <= 0 {
+            return;
+        }
+        match leoma_storage::layout::delete_task_folders_below(self.services.own.as_ref(), below)
+            .await
+        {
+            Ok(p) => {
+                if p.objects > 0 || p.error.is_some() {
+                    tracing::info!(
+                        below_task_id = below,
+                        folders = p.folders,
+                        objects = p.objects,
+                        error = p.error.as_deref().unwrap_or(""),
+                        "own bucket retention"
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::warn!(below_task_id = below, error = %e, "own bucket retention: cannot list task folders");
             }
         }
     }

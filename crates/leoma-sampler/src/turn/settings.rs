@@ -76,6 +76,10 @@ pub struct TurnSettings {
     pub tool_timeout: Duration,
     /// Dual-report chunks are sent with this timeout each (best effort).
     pub report_timeout: Duration,
+    /// `OWN_BUCKET_RETENTION_BLOCKS` (0 = keep everything): own task folders whose rotation
+    /// ended more than this many blocks below the head are deleted, once per task (E12). The
+    /// binary checks it is at least the scorer's lookback plus two intervals.
+    pub own_retention_blocks: u64,
 }
 
 impl Default for TurnSettings {
@@ -94,6 +98,7 @@ impl Default for TurnSettings {
             ffprobe: PathBuf::from("ffprobe"),
             tool_timeout: Duration::from_secs(120),
             report_timeout: Duration::from_secs(30),
+            own_retention_blocks: 0,
         }
     }
 }
