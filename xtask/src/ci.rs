@@ -102,9 +102,13 @@ pub(crate) fn tools_dir() -> PathBuf {
     }
 }
 
-/// The workspace root: the parent of this crate's manifest directory.
+/// The workspace root: the parent of this crate's manifest directory. `cargo run` sets
+/// `CARGO_MANIFEST_DIR` at run time, which is preferred: with a target directory shared
+/// between checkouts, `target/debug/xtask` may be a build from another checkout, whose
+/// compile-time path would point there.
 pub(crate) fn workspace_root() -> Result<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest
         .parent()
         .map(PathBuf::from)
