@@ -168,8 +168,14 @@ impl Sampler {
     ) -> Result<Attempt, TurnError> {
         let task = TaskId(u64::try_from(work.rid).unwrap_or(0));
         let dir = work.dir.path().to_path_buf();
+        let started = std::time::Instant::now();
         if work.prepared.is_none() {
             work.prepared = self.prepare(dir.clone(), v2, seed, task).await?;
+            tracing::info!(
+                task_id = task.0,
+                elapsed_ms = ms(started),
+                "clip prepared and described"
+            );
         }
         let Some(prep) = work.prepared.clone() else {
             return Ok(Attempt::NoTask("no usable source clip".into()));
@@ -197,6 +203,12 @@ impl Sampler {
             None => fanout.run(targets, upload).await,
         };
         drop(body);
+        tracing::info!(
+            task_id = task.0,
+            miners = judged.len(),
+            elapsed_ms = ms(started),
+            "miners called, checked and judged; artifacts uploaded"
+        );
         work.checked = Some(
             judged
                 .iter()
@@ -217,7 +229,13 @@ impl Sampler {
         };
         publish::publish(own, task, &self.services.hotkey, &file).await?;
         let (entries, passed) = file.counts();
-        tracing::info!(task_id = task.0, entries, passed, "verdict file published");
+        tracing::info!(
+            task_id = task.0,
+            entries,
+            passed,
+            elapsed_ms = ms(started),
+            "verdict file published"
+        );
         self.dual_report(task, &prep, &file).await;
         Ok(Attempt::Produced { entries, passed })
     }
@@ -322,6 +340,10 @@ fn accepted(checked: Vec<(usize, String, Checked)>) -> Vec<Accepted> {
             Checked::Failed(_) => None,
         })
         .collect()
+}
+
+fn ms(since: std::time::Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 async fn read(path: &std::path::Path) -> Result<Vec<u8>, TurnError> {
