@@ -39,13 +39,15 @@ use leoma_eval::{
     EvalError, FfmpegProbe, GrayFrame, Judge, JudgeOutcome, JudgeRequest, LocalJudge, VideoInfo,
     VideoProbe,
 };
-use leoma_sampler::endpoint::ChutesGenerate;
+use leoma_sampler::endpoint::{
+    ChutesGenerate, Delivery, EndpointError, GenerateRequest, MinerEndpoint,
+};
 use leoma_sampler::roster::ChutesHttp;
 use leoma_sampler::turn::{
     PollOutcome, Rotation, RotationRules, Sampler, TurnServices, TurnSettings,
 };
 use leoma_storage::{Bucket, ObjectBucket};
-use leoma_testkit::video::{VideoSpec, pattern, source_clip};
+use leoma_testkit::video::{VideoSpec, source_clip};
 use leoma_testkit::{ChuteScript, FakeChutes, FakeGemini, GeminiReply, GenerateScript};
 use turn_support::{Harness, RecordingReporter, key};
 
@@ -76,16 +78,18 @@ fn parent() {
         .unwrap();
     let base = line.trim().to_owned();
     println!("sampling turn, {MINERS} miners, 2 MB videos (figures from separate processes)");
+    let only = std::env::var("LEOMA_TURN_BENCH_ONLY").ok();
     for scenario in ["a", "a-real", "b"] {
+        if only.as_deref().is_some_and(|o| o != scenario) {
+            continue;
+        }
         let out = Command::new(&exe)
             .env(ROLE, scenario)
             .env(CHUTES, &base)
             .output()
             .unwrap();
         print!("{}", String::from_utf8_lossy(&out.stdout));
-        if !out.status.success() {
-            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-        }
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
     }
     drop(miners.stdin.take());
     let _ = miners.wait();
@@ -100,9 +104,7 @@ fn serve_miners() {
         chutes.record_generate_bodies(false);
         let blob: Vec<u8> = (0..VIDEO_BYTES).map(|i| (i * 131 % 251) as u8).collect();
         let dir = tempfile::tempdir().unwrap();
-        let real = dir.path().join("real.mp4");
-        pattern(&real, &VideoSpec::default()).unwrap();
-        let real = std::fs::read(&real).unwrap();
+        let real = real_video(&dir.path().join("real.mp4"));
         for i in 0..MINERS {
             for (prefix, script) in [
                 ("a", GenerateScript::Video(blob.clone())),
@@ -128,6 +130,47 @@ fn serve_miners() {
         .await
         .unwrap();
     });
+}
+
+/// A real miner-shaped MP4 of about 2 MB: 832×480, 16 fps, 81 frames of a moving pattern with
+/// temporal noise, so the decoder does a realistic amount of work.
+fn real_video(out: &Path) -> Vec<u8> {
+    let spec = VideoSpec::default();
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!(
+            "testsrc2=size={}x{}:rate={}",
+            spec.width, spec.height, spec.fps
+        ))
+        .args(["-frames:v", "81", "-vf", "noise=alls=10:allf=t"])
+        .args(["-c:v", "libx264", "-b:v", "3000k", "-maxrate", "3000k"])
+        .args(["-bufsize", "6000k", "-pix_fmt", "yuv420p"])
+        .arg(out)
+        .status()
+        .unwrap();
+    assert!(status.success(), "ffmpeg could not make the real video");
+    std::fs::read(out).unwrap()
+}
+
+/// The miner endpoint, remembering when the first miner was called: the turn's clip
+/// preparation ends there and the fan-out begins.
+struct TimedEndpoint {
+    inner: ChutesGenerate,
+    first_call: std::sync::OnceLock<Instant>,
+}
+
+#[async_trait]
+impl MinerEndpoint for TimedEndpoint {
+    async fn generate(
+        &self,
+        request: &GenerateRequest<'_>,
+        dest: &Path,
+        max_bytes: u64,
+        timeout: Duration,
+    ) -> Result<Delivery, EndpointError> {
+        let _ = self.first_call.set(Instant::now());
+        self.inner.generate(request, dest, max_bytes, timeout).await
+    }
 }
 
 /// Probe facts of a miner-shaped video and synthetic frames that move (not frozen) and differ
@@ -200,6 +243,13 @@ fn vm_hwm_mb() -> f64 {
 }
 
 fn run_scenario(scenario: &str) {
+    // RUST_LOG=info shows the turn's phases with their elapsed times on stderr.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let base = std::env::var(CHUTES).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -223,9 +273,14 @@ fn run_scenario(scenario: &str) {
             .unwrap();
         std::fs::create_dir_all(dir.path().join("own")).unwrap();
         let own = Arc::new(ObjectBucket::local(&dir.path().join("own")).unwrap());
-        let gemini = FakeGemini::start("k", GeminiReply::Text("A pattern scrolls.".into()))
-            .await
-            .unwrap();
+        let description = GeminiReply::Text("A pattern scrolls.".into());
+        // (b) scales the description call too: 10-30 s → 0.2 s.
+        let description = if scenario == "b" {
+            GeminiReply::Slow(Duration::from_millis(200), Box::new(description))
+        } else {
+            description
+        };
+        let gemini = FakeGemini::start("k", description).await.unwrap();
         let mut config = leoma_eval::GeminiConfig::new(
             gemini.base_url(),
             leoma_api_types::keys::Secret::new("k"),
@@ -252,14 +307,20 @@ fn run_scenario(scenario: &str) {
             Arc::new(LocalJudge::default())
         };
         let reporter = Arc::new(RecordingReporter::default());
+        let endpoint = Arc::new(TimedEndpoint {
+            inner: ChutesGenerate::new(
+                &format!("{base}/invoke/{{slug}}/generate"),
+                None,
+                Duration::from_secs(5),
+            )
+            .unwrap(),
+            first_call: std::sync::OnceLock::new(),
+        });
         let services = TurnServices {
             source,
             own,
             own_bucket_name: "bench".into(),
-            miners: Arc::new(
-                ChutesGenerate::new(&format!("{base}/invoke/{{slug}}/generate"), None, Duration::from_secs(5))
-                    .unwrap(),
-            ),
+            miners: endpoint.clone(),
             chutes: Arc::new(ChutesHttp::new(&base, None, Duration::from_secs(10)).unwrap()),
             probe,
             judge,
@@ -271,6 +332,8 @@ fn run_scenario(scenario: &str) {
         let mut settings = TurnSettings::default();
         settings.source.min_video_size = 1_000;
         settings.temp_root = Some(dir.path().join("turns"));
+        // As the validator's default VIDEO_CHECK_CONCURRENCY: one check per core.
+        settings.check_concurrency = std::thread::available_parallelism().map_or(1, usize::from);
         if scenario == "b" {
             settings.max_concurrent_miners = MINERS;
             settings.evaluation_concurrency = 32;
@@ -312,18 +375,33 @@ fn run_scenario(scenario: &str) {
         };
         let rss = vm_hwm_mb();
         let chunks = reporter.batches().len();
+        let prep = endpoint
+            .first_call
+            .get()
+            .map_or(f64::NAN, |t| t.duration_since(t0).as_secs_f64());
+        let fanout = wall - prep;
+        let (m, e, c) = (
+            settings.max_concurrent_miners,
+            settings.evaluation_concurrency,
+            settings.check_concurrency,
+        );
         match scenario {
             "b" => println!(
-                "(b) scaled 1/100: wall {wall:.2} s of a 12 s window (target < 3 s); miners 0.6-1.2 s, \
-                 judge 0.1-0.3 s; MAX_CONCURRENT_MINERS={} EVALUATION_CONCURRENCY={}; \
+                "(b) scaled 1/100: wall {wall:.2} s of a 12 s window = clip preparation {prep:.2} s \
+                 (ffmpeg at real speed, plus the 0.2 s scaled description) + fan-out {fanout:.2} s \
+                 (miners 0.6-1.2 s, judge 0.1-0.3 s, scaled); in real time about \
+                 {real:.0} s of the 1200 s window ({share:.0} %; target < 25 %); \
+                 MAX_CONCURRENT_MINERS={m} EVALUATION_CONCURRENCY={e} VIDEO_CHECK_CONCURRENCY={c}; \
                  entries {entries}, passed {passed}, report chunks {chunks}; peak RSS {rss:.0} MB",
-                settings.max_concurrent_miners, settings.evaluation_concurrency
+                real = (prep - 0.2) + 0.2 * 100.0 + fanout * 100.0,
+                share = ((prep - 0.2) + 0.2 * 100.0 + fanout * 100.0) / 12.0,
             ),
             s => println!(
-                "({s}) instant miners: turn wall {wall:.2} s = overhead (target < 3 s); \
-                 MAX_CONCURRENT_MINERS={} EVALUATION_CONCURRENCY={}; entries {entries}, passed {passed}, \
-                 report chunks {chunks}; peak RSS {rss:.0} MB (before the turn {rss_before:.0} MB)",
-                settings.max_concurrent_miners, settings.evaluation_concurrency
+                "({s}) instant miners: turn wall {wall:.2} s = overhead (target < 3 s): clip \
+                 preparation {prep:.2} s + fan-out {fanout:.2} s; MAX_CONCURRENT_MINERS={m} \
+                 EVALUATION_CONCURRENCY={e} VIDEO_CHECK_CONCURRENCY={c}; entries {entries}, \
+                 passed {passed}, report chunks {chunks}; peak RSS {rss:.0} MB (before the turn \
+                 {rss_before:.0} MB)"
             ),
         }
         drop(gemini);
