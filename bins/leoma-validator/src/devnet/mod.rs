@@ -31,6 +31,7 @@ pub use node::{Evaluators, NodeEvent};
 pub use summary::{DevnetSummary, EpochSummary, MinerSummary};
 pub use world::{NETUID, World};
 
+use crate::config::secret;
 use crate::metrics::Metrics;
 
 /// Flags of `leoma-validator devnet`.
@@ -72,10 +73,6 @@ pub struct DevnetArgs {
         default_value = "https://generativelanguage.googleapis.com"
     )]
     pub gemini_api_base: String,
-}
-
-fn secret(s: &str) -> Result<Secret, String> {
-    Ok(Secret::new(s))
 }
 
 /// The options as the library takes them.
