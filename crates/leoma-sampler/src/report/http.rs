@@ -3,9 +3,10 @@
 //! `GET /blacklist/miners` is sent unsigned; `POST /miners/report` and `POST /samples/batch` are
 //! signed over the exact body bytes with the `X-*` scheme or, when [`AuthScheme::Epistula`] is
 //! chosen (`API_AUTH_SCHEME=epistula`), with Epistula v2; every attempt is signed afresh (new
-//! timestamp, new uuid) so the server's replay cache never refuses a retry. Only transient failures are retried (a
-//! connection that could not be made, 429 and 5xx), a few times with short sleeps; a timed-out
-//! attempt is not retried (the request may have been processed) and 4xx never is.
+//! timestamp, new uuid) so the server's replay cache never refuses a retry. Only transient
+//! failures are retried (a connection that could not be made, 429 and 5xx), a few times with
+//! short sleeps; a timed-out attempt is not retried (the request may have been processed) and
+//! 4xx never is.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
