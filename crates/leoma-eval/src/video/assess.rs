@@ -20,7 +20,8 @@ use crate::EvalError;
 pub struct SourceMedia<'a> {
     /// The conditioning first frame (PNG).
     pub first_frame: &'a Path,
-    /// The original clip (MP4) and its duration in seconds, when available.
+    /// The original clip (MP4), and the duration in seconds to assume when its probe reports
+    /// none.
     pub clip: Option<(&'a Path, f64)>,
 }
 
@@ -102,29 +103,37 @@ impl VideoAssessor {
     /// Reads the source material once: the conditioning frame and, when a clip is given, its
     /// per-frame hashes. Every error here is the host's (our own files), never a miner's.
     pub async fn prepare(&self, source: SourceMedia<'_>) -> Result<PreparedSource, EvalError> {
-        let conditioning = self
-            .probe
-            .gray_frames(source.first_frame, 0.0, FIDELITY_WIDTH, FIDELITY_HEIGHT, 1)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| EvalError::InvalidInput("conditioning frame does not decode".into()))?;
-        let clip = match source.clip {
-            None => None,
-            Some((path, clip_s)) => {
-                let info = self.probe.probe(path).await?;
-                let hashes = self
-                    .probe
-                    .frame_hashes(path, frames_for(clip_s, info.fps), info.fps)
-                    .await?;
-                if hashes.hashes.is_empty() {
-                    return Err(EvalError::InvalidInput(
-                        "source clip: no frame decodes for near-copy detection".into(),
-                    ));
-                }
-                Some((hashes, clip_s))
-            }
+        // Two independent decodes: run them side by side.
+        let conditioning = async {
+            self.probe
+                .gray_frames(source.first_frame, 0.0, FIDELITY_WIDTH, FIDELITY_HEIGHT, 1)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| EvalError::InvalidInput("conditioning frame does not decode".into()))
         };
+        let clip = async {
+            let Some((path, fallback_s)) = source.clip else {
+                return Ok(None);
+            };
+            let info = self.probe.probe(path).await?;
+            let clip_s = if info.duration_s > 0.0 {
+                info.duration_s
+            } else {
+                fallback_s
+            };
+            let hashes = self
+                .probe
+                .frame_hashes(path, frames_for(clip_s, info.fps), info.fps)
+                .await?;
+            if hashes.hashes.is_empty() {
+                return Err(EvalError::InvalidInput(
+                    "source clip: no frame decodes for near-copy detection".into(),
+                ));
+            }
+            Ok(Some((hashes, clip_s)))
+        };
+        let (conditioning, clip) = tokio::try_join!(conditioning, clip)?;
         Ok(PreparedSource { conditioning, clip })
     }
 

@@ -123,30 +123,33 @@ impl Sampler {
             .cut_clip(&picked.path, picked.choice.start, s.clip_duration_s, &clip)
             .await?;
         let _ = tokio::fs::remove_file(&picked.path).await;
-        tools.first_frame(&clip, &frame).await?;
-        let frame_png = tokio::fs::read(&frame)
-            .await
-            .map_err(|e| TurnError::io(&frame, e))?;
         let clip_bytes = tokio::fs::read(&clip)
             .await
             .map_err(|e| TurnError::io(&clip, e))?;
-        let clip_s = match self.services.probe.probe(&clip).await {
-            Ok(info) if info.duration_s > 0.0 => info.duration_s,
-            _ => s.clip_duration_s,
+        // The description is a network call (10-30 s with Gemini); the first frame and the
+        // source side of the video checks are local work done meanwhile.
+        let local = async {
+            tools.first_frame(&clip, &frame).await?;
+            let frame_png = tokio::fs::read(&frame)
+                .await
+                .map_err(|e| TurnError::io(&frame, e))?;
+            let checks = self
+                .assessor()
+                .prepare(SourceMedia {
+                    first_frame: &frame,
+                    clip: Some((&clip, s.clip_duration_s)),
+                })
+                .await?;
+            Ok::<_, TurnError>((frame_png, checks))
         };
-        let checks = self
-            .assessor()
-            .prepare(SourceMedia {
-                first_frame: &frame,
-                clip: Some((&clip, clip_s)),
-            })
-            .await?;
-        let description = self
-            .services
-            .describer
-            .describe(&clip_bytes)
-            .await
-            .map_err(TurnError::Describe)?;
+        let describe = async {
+            self.services
+                .describer
+                .describe(&clip_bytes)
+                .await
+                .map_err(TurnError::Describe)
+        };
+        let ((frame_png, checks), description) = tokio::try_join!(local, describe)?;
         Ok(Some(Prepared {
             key: picked.key,
             choice: picked.choice,
