@@ -9,8 +9,9 @@
 //! * [`weights`] — the live weight epoch behind `leoma-validator weights`: the same procedure
 //!   over the peers' real buckets, then winner-take-all weights on chain, once per epoch.
 //! * [`logging`] — tracing set-up shared by every subcommand (human or JSON output).
-//! * [`sampler_cmd`], [`tuning`], [`sampler_loop`], [`serve`] — the production roster and
-//!   sampler loops, their settings (SPEC §10.2) and the `serve` supervisor.
+//! * [`sampler_cmd`], [`tuning`], [`sampler_loop`], [`peers`], [`serve`] — the production
+//!   roster and sampler loops, their settings (SPEC §10.2), the failover's peer buckets and the
+//!   `serve` supervisor.
 //!
 //! This crate wires the consensus crates to files; it must never change a consensus rule (those
 //! live in `leoma-rotation` and `leoma-scoring`) and never write anything but its own output and state files.
@@ -21,6 +22,7 @@ pub mod config;
 pub mod devnet;
 pub mod logging;
 pub mod metrics;
+pub mod peers;
 pub mod sampler_cmd;
 pub mod sampler_loop;
 pub mod score;

@@ -25,9 +25,8 @@ use crate::allowlist::AllowlistSource;
 use crate::audit::PeerSource as _;
 use crate::config::{Node, NodeArgs, secret};
 use crate::metrics::Metrics;
-use crate::sampler_loop::{
-    MeteredEndpoint, PeerRefresh, SamplerLoop, SamplerLoopSettings, SharedPeers,
-};
+use crate::peers::{PeerRefresh, SharedPeers};
+use crate::sampler_loop::{MeteredEndpoint, SamplerLoop, SamplerLoopSettings};
 use crate::tuning::{SettingError, Tuning, TuningArgs};
 use crate::weights::S3Peers;
 

@@ -3,12 +3,11 @@
 //! them to [`Sampler::poll`]. Turn outcomes, miner calls and failures go to [`Metrics`].
 //!
 //! The peers' buckets the failover reads (is the primary's verdict file there?) follow the
-//! allowlist in force ([`SharedPeers`]): under v2 the endpoints the owner signed into the
+//! allowlist in force ([`crate::peers::SharedPeers`]): under v2 the endpoints the owner signed into the
 //! allowlist, under v1 `PEER_VALIDATORS`, rebuilt whenever the allowlist changes.
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -16,14 +15,14 @@ use leoma_api_types::Hotkey;
 use leoma_chain::{At, ChainReader};
 use leoma_sampler::endpoint::{Delivery, EndpointError, GenerateRequest, MinerEndpoint};
 use leoma_sampler::roster::RosterSnapshot;
-use leoma_sampler::turn::{PeerBuckets, PollOutcome, Rotation, RotationRules, Sampler};
-use leoma_storage::BucketReader;
+use leoma_sampler::turn::{PollOutcome, Rotation, RotationRules, Sampler};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::allowlist::{AllowlistSource, RotationView};
-use crate::audit::{PeerSource, Rules};
+use crate::audit::Rules;
 use crate::metrics::Metrics;
+use crate::peers::PeerRefresh;
 
 /// A [`MinerEndpoint`] that counts calls and records latencies.
 pub struct MeteredEndpoint {
@@ -57,58 +56,6 @@ impl MinerEndpoint for MeteredEndpoint {
         }
         r
     }
-}
-
-/// The peers' buckets as the sampler sees them, replaceable while it runs.
-#[derive(Debug, Default)]
-pub struct SharedPeers {
-    readers: RwLock<BTreeMap<String, Arc<dyn BucketReader>>>,
-}
-
-impl SharedPeers {
-    /// Peers `readers` (hotkey → bucket).
-    pub fn new(readers: BTreeMap<String, Arc<dyn BucketReader>>) -> Self {
-        SharedPeers {
-            readers: RwLock::new(readers),
-        }
-    }
-
-    /// Replaces every reader.
-    pub fn replace(&self, readers: BTreeMap<String, Arc<dyn BucketReader>>) {
-        *self
-            .readers
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = readers;
-    }
-
-    /// The hotkeys with a reader.
-    pub fn hotkeys(&self) -> Vec<String> {
-        self.readers
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .keys()
-            .cloned()
-            .collect()
-    }
-}
-
-impl PeerBuckets for SharedPeers {
-    fn bucket(&self, validator: &Hotkey) -> Option<Arc<dyn BucketReader>> {
-        self.readers
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(validator.as_str())
-            .cloned()
-    }
-}
-
-/// Where the loop gets the peers' buckets for the allowlist in force.
-pub struct PeerRefresh {
-    /// Opens readers (v1: `PEER_VALIDATORS`; v2: the allowlist's endpoints with the registry's
-    /// read credentials).
-    pub source: Arc<dyn PeerSource>,
-    /// What the sampler reads (given to it with [`Sampler::with_peers`]).
-    pub peers: Arc<SharedPeers>,
 }
 
 /// Settings of the loop that are not the turn's.
@@ -165,7 +112,7 @@ impl SamplerLoop {
         }
     }
 
-    /// Rebuilds the sampler's peer readers from each new allowlist (see [`SharedPeers`]).
+    /// Rebuilds the sampler's peer readers from each new allowlist (see [`crate::peers::SharedPeers`]).
     pub fn with_peer_refresh(mut self, refresh: PeerRefresh) -> Self {
         self.peers = Some(refresh);
         self
@@ -376,10 +323,11 @@ mod tests {
     use leoma_storage::{Bucket, BucketReader, ObjectBucket, PeerRegistry};
     use tokio::sync::watch;
 
-    use super::{PeerRefresh, SamplerLoop, SamplerLoopSettings, SharedPeers};
+    use super::{SamplerLoop, SamplerLoopSettings};
     use crate::allowlist::AllowlistSource;
     use crate::audit::PeerSource as _;
     use crate::metrics::Metrics;
+    use crate::peers::{PeerRefresh, SharedPeers};
     use crate::weights::S3Peers;
 
     const NETUID: u16 = 5;
