@@ -401,31 +401,32 @@ impl TuningArgs {
                 return Err(SettingError::new(var, format!("{v:?} is not a model id")));
             }
         }
-        // Temperatures and the describer's token budget are not settings (SPEC §8.1, §8.6).
-        let judge_default = RetryPolicy::judge_default();
+        // Temperatures, jitter and the describer's token budget are not settings (SPEC §8.1,
+        // §8.6): they stay the library's.
+        let judge_default = CallSettings::judge_default();
         let judge = CallSettings {
             model: self.evaluation_model.trim().to_owned(),
-            temperature: 0.1,
             max_output_tokens: self.evaluation_max_output_tokens,
             video_fps: self.evaluation_video_fps,
             media_resolution: MediaResolution::parse_setting(&self.evaluation_media_resolution),
             retry: RetryPolicy {
                 max_attempts: self.evaluation_max_attempts,
                 backoff,
-                jitter: judge_default.jitter,
+                ..judge_default.retry.clone()
             },
+            ..judge_default
         };
+        let describe_default = CallSettings::describe_default();
         let describe = CallSettings {
             model: self.description_model.trim().to_owned(),
-            temperature: 0.2,
-            max_output_tokens: 400,
             video_fps: self.description_video_fps,
             media_resolution: MediaResolution::parse_setting(&self.description_media_resolution),
             retry: RetryPolicy {
                 max_attempts: self.description_max_attempts,
                 backoff: vec![Duration::from_secs_f64(sleep)],
-                jitter: 0.0,
+                ..describe_default.retry.clone()
             },
+            ..describe_default
         };
         Ok(Tuning {
             source,

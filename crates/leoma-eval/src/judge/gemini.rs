@@ -98,28 +98,41 @@ pub struct GeminiConfig {
     pub upload_active_timeout: Duration,
 }
 
+impl CallSettings {
+    /// The judge call of SPEC §8.1 (`EVALUATION_*` defaults; temperature 0.1).
+    pub fn judge_default() -> Self {
+        CallSettings {
+            model: "gemini-3.1-flash-lite".to_owned(),
+            temperature: 0.1,
+            max_output_tokens: 1024,
+            video_fps: 16,
+            media_resolution: MediaResolution::High,
+            retry: RetryPolicy::judge_default(),
+        }
+    }
+
+    /// The description call of SPEC §8.6 (`DESCRIPTION_*` defaults; temperature 0.2, 400
+    /// output tokens).
+    pub fn describe_default() -> Self {
+        CallSettings {
+            model: "gemini-3.1-flash-lite".to_owned(),
+            temperature: 0.2,
+            max_output_tokens: 400,
+            video_fps: 16,
+            media_resolution: MediaResolution::High,
+            retry: RetryPolicy::describe_default(),
+        }
+    }
+}
+
 impl GeminiConfig {
     /// The SPEC defaults for `base_url` and `api_key`.
     pub fn new(base_url: impl Into<String>, api_key: Secret) -> Self {
         GeminiConfig {
             base_url: base_url.into(),
             api_key,
-            judge: CallSettings {
-                model: "gemini-3.1-flash-lite".to_owned(),
-                temperature: 0.1,
-                max_output_tokens: 1024,
-                video_fps: 16,
-                media_resolution: MediaResolution::High,
-                retry: RetryPolicy::judge_default(),
-            },
-            describe: CallSettings {
-                model: "gemini-3.1-flash-lite".to_owned(),
-                temperature: 0.2,
-                max_output_tokens: 400,
-                video_fps: 16,
-                media_resolution: MediaResolution::High,
-                retry: RetryPolicy::describe_default(),
-            },
+            judge: CallSettings::judge_default(),
+            describe: CallSettings::describe_default(),
             pass_rule: PassRule::default(),
             request_timeout: Duration::from_secs(180),
             inline_limit_bytes: 20_000_000,
