@@ -39,6 +39,8 @@ pub struct RotationView {
     pub grace: Option<i64>,
     /// v2: the epoch length the file sets.
     pub epoch_length: Option<i64>,
+    /// v2: the verified file itself (its entries name the peers' buckets).
+    pub v2: Option<AllowlistV2>,
 }
 
 impl AllowlistSource {
@@ -121,6 +123,7 @@ impl AllowlistSource {
                     interval: i64::try_from(p.interval).unwrap_or(i64::MAX).max(1),
                     grace: Some(i64::try_from(p.failover_grace_blocks).unwrap_or(i64::MAX)),
                     epoch_length: Some(i64::try_from(p.epoch_length).unwrap_or(i64::MAX).max(1)),
+                    v2: Some(a),
                 })
             }
             Rules::V1 => {
@@ -133,6 +136,7 @@ impl AllowlistSource {
                     interval: s.interval.max(1),
                     grace: None,
                     epoch_length: None,
+                    v2: None,
                 })
             }
         }
@@ -192,6 +196,7 @@ mod tests {
             (view.interval, view.grace, view.epoch_length),
             (12, Some(9), Some(180))
         );
+        assert_eq!(view.v2.as_ref(), Some(&a));
         assert_eq!(reader.v2_at(At::Best).await, Some(a));
     }
 }

@@ -118,9 +118,9 @@ impl SamplerLoop {
         self
     }
 
-    /// Rebuilds the peer readers when the allowlist in force changed since the last build. A
-    /// v2 file that cannot be re-read keeps the previous readers (retried at the next poll).
-    async fn refresh_peers(&mut self, at: At) {
+    /// Rebuilds the peer readers when the allowlist in force changed since the last build:
+    /// under v2 from the verified file's entries, under v1 from `PEER_VALIDATORS`.
+    fn refresh_peers(&mut self) {
         let (Some(refresh), Some((_, view))) = (&self.peers, &self.cached) else {
             return;
         };
@@ -128,17 +128,9 @@ impl SamplerLoop {
         if self.peers_for.as_ref() == Some(&key) {
             return;
         }
-        let readers = match view.rules {
-            Rules::V1 => refresh.source.v1_peers(&view.validators),
-            Rules::V2 => match self.allowlist.v2_at(at).await {
-                Some(a) => refresh.source.v2_peers(&a),
-                None => {
-                    tracing::warn!(
-                        "cannot re-read the v2 allowlist for the peer buckets; keeping the previous ones"
-                    );
-                    return;
-                }
-            },
+        let readers = match &view.v2 {
+            Some(allowlist) => refresh.source.v2_peers(allowlist),
+            None => refresh.source.v1_peers(&view.validators),
         };
         tracing::info!(
             rules = ?view.rules,
@@ -182,8 +174,7 @@ impl SamplerLoop {
                 },
             }
         }
-        self.refresh_peers(At::Number(u32::try_from(block).unwrap_or(u32::MAX)))
-            .await;
+        self.refresh_peers();
         let Some((_, view)) = &self.cached else {
             return Err("no allowlist".into());
         };
