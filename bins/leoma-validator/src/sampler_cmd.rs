@@ -353,13 +353,14 @@ pub async fn ready(
 }
 
 /// Builds the roster and sampler loops over `node`'s adapters.
+/// `tuning` is what [`SamplerSettings::check`] returned.
 pub fn build(
     args: &NodeArgs,
     s: &SamplerSettings,
+    tuning: &Tuning,
     node: &Node,
     metrics: &Metrics,
 ) -> anyhow::Result<Loops> {
-    let tuning = s.check(args)?;
     let chain: Arc<dyn ChainReader> = Arc::new(node.chain.clone());
     let chutes = s.chutes()?;
     let registry = CachedRegistry::new(
@@ -390,7 +391,7 @@ pub fn build(
             args,
             s,
             node,
-            (req.0, req.1, &tuning),
+            (req.0, req.1, tuning),
             chutes,
             roster.subscribe(),
             metrics,
@@ -529,9 +530,10 @@ pub fn invalid(e: &SettingError) -> u8 {
 /// Runs `sampler` (roster and sampler loops) and returns the process exit code: 2 when the
 /// sampler's requirements (SPEC §7.1) are missing.
 pub fn run(args: SamplerArgs) -> u8 {
-    if let Err(e) = args.sampler.check(&args.node) {
-        return invalid(&e);
-    }
+    let tuning = match args.sampler.check(&args.node) {
+        Ok(t) => t,
+        Err(e) => return invalid(&e),
+    };
     if args.print_config {
         return crate::config::print(&args);
     }
@@ -541,7 +543,7 @@ pub fn run(args: SamplerArgs) -> u8 {
             Err(code) => return code,
         };
         let metrics = Metrics::default();
-        let loops = match build(&args.node, &args.sampler, &node, &metrics) {
+        let loops = match build(&args.node, &args.sampler, &tuning, &node, &metrics) {
             Ok(l) => l,
             Err(e) => {
                 tracing::error!(error = format!("{e:#}"), "invalid sampler settings");

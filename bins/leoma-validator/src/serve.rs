@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::config::NodeArgs;
 use crate::metrics::Metrics;
 use crate::sampler_cmd::SamplerSettings;
+use crate::tuning::Tuning;
 use crate::weights::{EpochError, EpochOutcome, SubmitOutcome};
 
 /// Flags of `leoma-validator serve`.
@@ -31,16 +32,17 @@ pub struct ServeArgs {
 /// Runs `serve` until Ctrl-C or SIGTERM and returns the process exit code (0 after a
 /// graceful shutdown; 2 bad settings; 1 the chain or the metrics address is unusable).
 pub fn run(args: ServeArgs) -> u8 {
-    if let Err(e) = args.sampler.check(&args.node) {
-        return crate::sampler_cmd::invalid(&e);
-    }
+    let tuning = match args.sampler.check(&args.node) {
+        Ok(t) => t,
+        Err(e) => return crate::sampler_cmd::invalid(&e),
+    };
     if args.print_config {
         return crate::config::print(&args);
     }
-    crate::shutdown::block_on(run_async(args))
+    crate::shutdown::block_on(run_async(args, tuning))
 }
 
-async fn run_async(args: ServeArgs) -> u8 {
+async fn run_async(args: ServeArgs, tuning: Tuning) -> u8 {
     let cancel = crate::shutdown::on_signal();
     let metrics = Metrics::default();
     match crate::metrics::serve(&args.metrics_addr, metrics.clone(), cancel.clone()).await {
@@ -73,7 +75,7 @@ async fn run_async(args: ServeArgs) -> u8 {
             None
         }
     };
-    match crate::sampler_cmd::build(&args.node, &args.sampler, &node, &metrics) {
+    match crate::sampler_cmd::build(&args.node, &args.sampler, &tuning, &node, &metrics) {
         Ok(loops) => {
             tokio::spawn(loops.roster.run(cancel.clone()));
             // The own-bucket check may retry for a while: off the supervisor's path, so a
