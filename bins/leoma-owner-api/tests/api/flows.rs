@@ -105,18 +105,22 @@ async fn a_single_reporter_cannot_overwrite_another_miners_row() {
     let (_, m1) = sj(s.http.get(s.url("/miners/uid/1")).send().await.unwrap()).await;
     assert_eq!(m1["is_valid"], json!(false), "{m1}");
     // V1's rows were not touched by V2's report.
+    assert_eq!(reports_by(&s, V1).await, 2);
+    let (_, h) = sj(s.http.get(s.url("/health")).send().await.unwrap()).await;
+    assert_eq!(h["metagraph_synced"], json!(true));
+}
+
+/// How many stored miner-report rows the validator with `seed` wrote.
+async fn reports_by(s: &Server, seed: u8) -> usize {
     let rows = s
         .state
         .store()
         .reports_since("2000-01-01T00:00:00.000000+00:00", 100)
         .await
         .unwrap();
-    assert_eq!(
-        rows.iter().filter(|r| r.validator_hotkey == hk(V1)).count(),
-        2
-    );
-    let (_, h) = sj(s.http.get(s.url("/health")).send().await.unwrap()).await;
-    assert_eq!(h["metagraph_synced"], json!(true));
+    rows.iter()
+        .filter(|r| r.validator_hotkey == hk(seed))
+        .count()
 }
 
 fn signed_batch(seed: u8, task: i64, miners: &[u8]) -> SampleBatch {
@@ -512,16 +516,7 @@ async fn the_validators_reporter_reads_the_blacklist_and_its_reports_land() {
         serde_json::from_value(json!({"miners": [entry(0, 20, true), entry(1, 21, false)]}))
             .unwrap();
     reporter.report_miners(&report).await.unwrap();
-    let rows = s
-        .state
-        .store()
-        .reports_since("2000-01-01T00:00:00.000000+00:00", 100)
-        .await
-        .unwrap();
-    assert_eq!(
-        rows.iter().filter(|r| r.validator_hotkey == hk(V1)).count(),
-        2
-    );
+    assert_eq!(reports_by(&s, V1).await, 2);
 
     let batch = signed_batch(V1, 5, &[20, 21]);
     reporter.report_samples(&batch).await.unwrap();
@@ -575,16 +570,7 @@ async fn the_validators_reporter_signs_with_epistula_and_its_reports_land() {
     bound.report_miners(&report).await.unwrap();
     // A second identical report is a new request (fresh uuid), not a replay.
     bound.report_miners(&report).await.unwrap();
-    let rows = s
-        .state
-        .store()
-        .reports_since("2000-01-01T00:00:00.000000+00:00", 100)
-        .await
-        .unwrap();
-    assert_eq!(
-        rows.iter().filter(|r| r.validator_hotkey == hk(V1)).count(),
-        2
-    );
+    assert_eq!(reports_by(&s, V1).await, 2);
     bound
         .report_samples(&signed_batch(V1, 5, &[20, 21]))
         .await
